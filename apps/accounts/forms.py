@@ -1,0 +1,50 @@
+from django import forms
+from django.contrib.auth.password_validation import password_validators_help_text_html
+
+from apps.accounts.models import CUSTOMER_ROLES, Segment
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Work e-mail", max_length=254)
+    role = forms.ChoiceField(
+        choices=[(r.value, r.label) for r in CUSTOMER_ROLES],
+        help_text="Customer admins can invite teammates and see the team's learning.",
+    )
+    is_executive_sponsor = forms.BooleanField(
+        label="Executive sponsor",
+        required=False,
+        help_text="The senior person who owns the relationship with us on your side.",
+    )
+
+
+class InvitationAcceptForm(forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=150)
+    password1 = forms.CharField(
+        label="Choose a password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Repeat the password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
+
+
+class AccountFilterForm(forms.Form):
+    SORTS = {
+        "name": "name",
+        "-name": "-name",
+        "arr": "arr",
+        "-arr": "-arr",
+        "renewal": "renewal_date",
+        "-renewal": "-renewal_date",
+    }
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    segment = forms.ChoiceField(choices=[("", "All segments"), *Segment.choices], required=False)
+    mine = forms.BooleanField(label="Only my accounts", required=False)
+    sort = forms.ChoiceField(choices=[(k, k) for k in SORTS], required=False)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from apps.accounts import api, views
+
+urlpatterns = [
+    path("team/", views.team, name="team"),
+    path("team/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("customers/", views.customer_list, name="customer_list"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+]
+
+api_urlpatterns = [
+    path("me/", api.MeApi.as_view(), name="api-me"),
+    path("accounts/", api.AccountListApi.as_view(), name="api-account-list"),
+    path("accounts/<int:pk>/", api.AccountDetailApi.as_view(), name="api-account-detail"),
+    path("users/", api.UserListApi.as_view(), name="api-user-list"),
+    path("renewals/", api.RenewalListApi.as_view(), name="api-renewal-list"),
+]

@@ -1,0 +1,131 @@
+"""HTML pages for people and accounts: team management, invitations, customer lists for staff."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from apps.accounts import selectors, services
+from apps.accounts.forms import AccountFilterForm, InvitationAcceptForm, InvitationForm
+from apps.accounts.models import Invitation
+from apps.accounts.permissions import customer_admin_required, staff_required
+
+
+@customer_admin_required
+def team(request):
+    account = request.user.account
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _ = services.invitation_create(invited_by=request.user, **form.cleaned_data)
+        except services.ServiceError as exc:
+            form.add_error("email", str(exc))
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}. The link is valid for 7 days.")
+            return redirect("team")
+    members = selectors.account_team(account=account)
+    return TemplateResponse(
+        request,
+        "accounts/team.html",
+        {
+            "account": account,
+            "members": members,
+            "invitations": selectors.account_pending_invitations(account=account),
+            "form": form,
+            "seats_used": len(members),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@customer_admin_required
+def invitation_revoke(request, pk):
+    invitation = get_object_or_404(Invitation.objects.filter(account=request.user.account), pk=pk)
+    try:
+        services.invitation_revoke(invitation=invitation, by=request.user)
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
+    return redirect("team")
+
+
+def invitation_accept(request, token):
+    invitation = selectors.invitation_by_token(token=token)
+    if invitation is None or invitation.status != "pending":
+        return TemplateResponse(
+            request,
+            "accounts/invitation_invalid.html",
+            {"invitation": invitation},
+            status=410 if invitation else 404,
+        )
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token, full_name=form.cleaned_data["full_name"], password=form.cleaned_data["password1"]
+            )
+        except ValidationError as exc:
+            form.add_error("password1", exc)
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {invitation.account}, {user.get_short_name()}!")
+            return redirect("home")
+    return TemplateResponse(
+        request,
+        "accounts/invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def customer_list(request):
+    form = AccountFilterForm(request.GET or None)
+    accounts = selectors.account_list(user=request.user)
+    sort = "name"
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            accounts = accounts.filter(Q(name__icontains=data["q"]) | Q(external_id__iexact=data["q"]))
+        if data["segment"]:
+            accounts = accounts.filter(segment=data["segment"])
+        if data["mine"]:
+            accounts = accounts.filter(cs_manager=request.user)
+        sort = data["sort"] or "name"
+    accounts = accounts.order_by(AccountFilterForm.SORTS[sort], "pk")
+    page = Paginator(accounts, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return TemplateResponse(
+        request,
+        "accounts/customer_list.html",
+        {
+            "form": form,
+            "page": page,
+            "sort": sort,
+            "query": query.urlencode(),
+            "totals": selectors.portfolio_totals(accounts=accounts.order_by()),
+        },
+    )
+
+
+@staff_required
+def customer_detail(request, pk):
+    account = get_object_or_404(selectors.account_list(user=request.user), pk=pk)
+    return TemplateResponse(
+        request,
+        "accounts/customer_detail.html",
+        {
+            "account": account,
+            "members": selectors.account_team(account=account),
+            "renewals": selectors.account_renewals(account=account),
+        },
+    )

@@ -1,0 +1,117 @@
+"""Portal-wide pages: the home page of each role, and the health check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from apps.accounts import selectors as account_selectors
+from apps.interactions import selectors as interaction_selectors
+
+
+@login_required
+def home(request):
+    user = request.user
+    if user.is_cs_manager:
+        return _cs_manager_home(request)
+    if user.is_content_admin:
+        return _content_admin_home(request)
+    return _customer_home(request)
+
+
+def _customer_home(request):
+    user = request.user
+    account = user.account
+    context = {"account": account, "activity": interaction_selectors.recent_activity(user=user, limit=8)}
+    if user.is_customer_admin or user.is_executive_sponsor:
+        members = list(account_selectors.account_team(account=account))
+        active = interaction_selectors.active_users_by_account(
+            since=interaction_selectors.last_30_days(), account_ids=[account.pk]
+        ).get(account.pk, 0)
+        context.update(
+            {
+                "team_size": len(members),
+                "active_30d": active,
+                "utilisation": round(100 * active / account.licensed_seats)
+                if account.licensed_seats
+                else None,
+                "pending_invitations": account_selectors.account_pending_invitations(account=account).count(),
+                "team_activity": interaction_selectors.recent_activity(account=account, limit=8),
+            }
+        )
+    template = (
+        "home/sponsor.html"
+        if user.is_executive_sponsor and not user.is_customer_admin
+        else ("home/customer_admin.html" if user.is_customer_admin else "home/learner.html")
+    )
+    return TemplateResponse(request, template, context)
+
+
+def _cs_manager_home(request):
+    user = request.user
+    mine = account_selectors.account_list(user=user).filter(cs_manager=user).order_by("renewal_date")
+    accounts = list(mine[:50])
+    active = interaction_selectors.active_users_by_account(
+        since=interaction_selectors.last_30_days(), account_ids=[a.pk for a in accounts]
+    )
+    for account in accounts:
+        account.active_30d = active.get(account.pk, 0)
+    return TemplateResponse(
+        request,
+        "home/cs_manager.html",
+        {
+            "accounts": accounts,
+            "totals": account_selectors.portfolio_totals(accounts=mine.order_by()),
+            "renewals_due": account_selectors.renewals_due(user=user, within_days=90)[:10],
+        },
+    )
+
+
+def _content_admin_home(request):
+    since = timezone.now() - timedelta(days=7)
+    return TemplateResponse(
+        request,
+        "home/content_admin.html",
+        {
+            "kind_counts": interaction_selectors.kind_counts(since=since),
+            "activity": interaction_selectors.recent_activity(limit=10),
+        },
+    )
+
+
+@never_cache
+def healthz(request):
+    """200 when the database (and the broker, if one is configured) answers; 503 otherwise."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # any driver error means "down"
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    if settings.CELERY_BROKER_URL:
+        checks["broker"] = _broker_status()
+    else:
+        checks["broker"] = "not configured (tasks run eagerly)"
+    healthy = all(v == "ok" or v.startswith("not configured") for v in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+def _broker_status() -> str:
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception as exc:  # kombu raises many kinds; all mean "unreachable"
+        return f"error: {exc.__class__.__name__}"
