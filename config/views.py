@@ -107,10 +107,10 @@ def healthz(request):
 
 
 def _broker_status() -> str:
-    from config.celery import app
+    from kombu import Connection
 
     try:
-        with app.connection_for_write() as conn:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return "ok"
     except Exception as exc:  # kombu raises many kinds; all mean "unreachable"

@@ -149,7 +149,7 @@ class Renewal(models.Model):
             models.CheckConstraint(
                 condition=Q(outcome="open", renewed_value__isnull=True)
                 | Q(outcome="won", renewed_value__isnull=False, renewed_value__gte=0)
-                | Q(outcome="lost", renewed_value=0),
+                | Q(outcome="lost", renewed_value__isnull=False, renewed_value=0),
                 name="renewal_value_matches_outcome",
             ),
             models.CheckConstraint(condition=Q(planned_value__gte=0), name="renewal_planned_not_negative"),
