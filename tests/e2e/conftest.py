@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.factories import PASSWORD
 
@@ -60,6 +61,10 @@ def browser():
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield browser
     browser.close()
+    # While Playwright's event loop runs, asgiref gives this thread's database connections a separate,
+    # loop-scoped storage. Close those now, or they outlive the session and PostgreSQL refuses to drop
+    # the test database ("is being accessed by other users").
+    connections.close_all()
     playwright.stop()
 
 

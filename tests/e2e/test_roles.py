@@ -45,6 +45,8 @@ def test_each_role_signs_in_to_its_own_home_and_signs_out(page, login, account, 
     login(page, person.email)
 
     expect(page).to_have_url(HOME)
+    heading = "Your book of business" if role == "cs manager" else "Welcome back, Robin"
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     expect(page.get_by_text(home_text).first).to_be_visible()
     expect(page.locator(".role-pill")).to_contain_text(person.role_label)
     expect(nav_links(page)).to_have_text(links)
