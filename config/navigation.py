@@ -23,7 +23,11 @@ ALL = (Role.LEARNER, Role.CUSTOMER_ADMIN, Role.CONTENT_ADMIN, Role.CS_MANAGER)
 
 NAV = [
     NavItem("Home", "home", ALL),
+    NavItem("Learn", "library", ALL),
+    NavItem("Paths", "path_list", (Role.LEARNER, Role.CUSTOMER_ADMIN)),
+    NavItem("Live sessions", "session_list", (Role.LEARNER, Role.CUSTOMER_ADMIN)),
     NavItem("Team", "team", (Role.CUSTOMER_ADMIN,)),
+    NavItem("Studio", "studio_home", (Role.CONTENT_ADMIN,)),
     NavItem("Customers", "customer_list", (Role.CONTENT_ADMIN, Role.CS_MANAGER)),
     NavItem("Integrations", "integration_list", (Role.CS_MANAGER,)),
 ]
@@ -34,11 +38,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     path = request.path
-    items = []
-    for item in NAV:
-        if user.role not in item.roles:
-            continue
-        url = item.url()
-        active = path == url if url == "/" else path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+    items = [{"label": item.label, "url": item.url()} for item in NAV if user.role in item.roles]
+    # The longest matching prefix is the current section (/learn/paths/ is Paths, not Learn).
+    matches = [i for i in items if (path == i["url"] if i["url"] == "/" else path.startswith(i["url"]))]
+    current = max(matches, key=lambda i: len(i["url"]), default=None)
+    for item in items:
+        item["active"] = item is current
     return {"nav_items": items}

@@ -46,8 +46,10 @@ INSTALLED_APPS = [
     "template_partials",
     "django_celery_beat",
     "csp",
+    "apps.core",
     "apps.accounts",
     "apps.interactions",
+    "apps.learning",
 ]
 
 MIDDLEWARE = [
@@ -139,7 +141,10 @@ CELERY_TASK_DEFAULT_QUEUE = "cairn"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "learning-session-reminders": {"task": "apps.learning.tasks.send_session_reminders", "schedule": 15 * 60},
+    "learning-weekly-digest": {"task": "apps.learning.tasks.send_weekly_digests", "schedule": 60 * 60},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -165,6 +170,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AccountStatusEnum": "apps.accounts.models.AccountStatus",
+        "PublicationStatusEnum": "apps.learning.models.Status",
+        "RegistrationStatusEnum": "apps.learning.models.RegistrationStatus",
+        "ContentKindEnum": "apps.learning.models.ContentKind",
+        "SessionKindEnum": "apps.learning.models.SessionKind",
+        "StepKindEnum": "apps.learning.models.StepKind",
+    },
 }
 
 # Content Security Policy: same-origin only; no inline script or style anywhere.
@@ -176,7 +189,10 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "frame-src": env.list("CSP_FRAME_SRC", default=[SELF]),
+        # Videos of the content library are embedded from these hosts only.
+        "frame-src": env.list(
+            "CSP_FRAME_SRC", default=[SELF, "https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+        ),
         "frame-ancestors": [NONE],
         "form-action": [SELF],
         "base-uri": [SELF],

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 
 from apps.accounts import selectors as account_selectors
 from apps.interactions import selectors as interaction_selectors
+from apps.learning import selectors as learning_selectors
 
 
 @login_required
@@ -29,7 +30,13 @@ def home(request):
 def _customer_home(request):
     user = request.user
     account = user.account
-    context = {"account": account, "activity": interaction_selectors.recent_activity(user=user, limit=8)}
+    context = {
+        "account": account,
+        "activity": interaction_selectors.recent_activity(user=user, limit=8),
+        "in_progress": learning_selectors.enrolments_in_progress(user=user)[:3],
+        "recommendations": learning_selectors.recommendations(user=user, limit=3),
+        "my_sessions": learning_selectors.session_list(user=user).filter(is_mine=True)[:3],
+    }
     if user.is_customer_admin or user.is_executive_sponsor:
         members = list(account_selectors.account_team(account=account))
         active = interaction_selectors.active_users_by_account(

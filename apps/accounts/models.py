@@ -28,6 +28,22 @@ class Vertical(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class JobRole(models.TextChoices):
+    """What a customer's user does with the product; learning paths are aimed at job roles."""
+
+    ADMINISTRATOR = "administrator", "Administrator"
+    ANALYST = "analyst", "Analyst"
+    DEVELOPER = "developer", "Developer"
+    BUSINESS_USER = "business_user", "Business user"
+    EXECUTIVE = "executive", "Executive"
+
+
+class Level(models.TextChoices):
+    BEGINNER = "beginner", "Beginner"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    ADVANCED = "advanced", "Advanced"
+
+
 class TouchModel(models.TextChoices):
     HIGH = "high", "High touch"
     LOW = "low", "Low touch"
@@ -227,6 +243,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_executive_sponsor = models.BooleanField(default=False)
     job_title = models.CharField(max_length=120, blank=True)
+    job_role = models.CharField(max_length=20, choices=JobRole.choices, blank=True)
+    level = models.CharField(
+        "experience with the product", max_length=20, choices=Level.choices, default=Level.BEGINNER
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin site.")
     date_joined = models.DateTimeField(default=timezone.now)

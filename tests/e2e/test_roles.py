@@ -10,13 +10,25 @@ from tests.factories import AccountFactory, UserFactory
 
 ROLES = {
     # role: (factory traits, what only that role's home page says, the nav links it should see)
-    "learner": ({}, "Your recent activity", ["Home"]),
-    "customer admin": ({"customer_admin": True}, "Invite a teammate", ["Home", "Team"]),
-    "executive sponsor": ({"sponsor": True}, "at a glance", ["Home"]),
-    "content admin": ({"content_admin": True}, "Interactions this week", ["Home", "Customers"]),
-    "cs manager": ({"cs_manager": True}, "Your book of business", ["Home", "Customers", "Integrations"]),
+    "learner": ({}, "Your recent activity", ["Home", "Learn", "Paths", "Live sessions"]),
+    "customer admin": (
+        {"customer_admin": True},
+        "Invite a teammate",
+        ["Home", "Learn", "Paths", "Live sessions", "Team"],
+    ),
+    "executive sponsor": ({"sponsor": True}, "at a glance", ["Home", "Learn", "Paths", "Live sessions"]),
+    "content admin": (
+        {"content_admin": True},
+        "Interactions this week",
+        ["Home", "Learn", "Studio", "Customers"],
+    ),
+    "cs manager": (
+        {"cs_manager": True},
+        "Your book of business",
+        ["Home", "Learn", "Customers", "Integrations"],
+    ),
 }
-EVERY_NAV_LINK = {"Home", "Team", "Customers", "Integrations"}
+EVERY_NAV_LINK = {"Home", "Learn", "Paths", "Live sessions", "Team", "Studio", "Customers", "Integrations"}
 HOME = re.compile(r"^http://[^/]+/$")
 
 

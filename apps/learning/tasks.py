@@ -1,0 +1,141 @@
+"""Celery tasks of the learning app: thin, idempotent wrappers that send e-mails."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.learning import selectors
+from apps.learning.calendar import session_ics
+from apps.learning.models import LearningPreference, LiveSession, Registration, RegistrationStatus
+
+DIGEST_SALT = "learning.digest-unsubscribe"
+RETRY = {"autoretry_for": (SMTPException, OSError), "retry_backoff": True, "max_retries": 6}
+
+
+def digest_unsubscribe_url(user_id: int) -> str:
+    token = signing.dumps({"u": user_id}, salt=DIGEST_SALT)
+    return settings.SITE_URL + reverse("digest_unsubscribe", kwargs={"token": token})
+
+
+def _send(*, to: str, subject: str, template: str, context: dict, attach_session: LiveSession | None = None):
+    context = {**context, "site_url": settings.SITE_URL, "portal_name": settings.PORTAL_NAME}
+    message = EmailMultiAlternatives(subject=subject, body=render_to_string(template, context), to=[to])
+    if attach_session is not None:
+        message.attach(
+            "session.ics", session_ics(attach_session), "text/calendar; method=PUBLISH; charset=utf-8"
+        )
+    message.send()
+
+
+SUBJECTS = {
+    "registration": "You are registered: {title}",
+    "waitlisted": "You are on the waiting list: {title}",
+    "promoted": "A seat opened up for you: {title}",
+    "session_cancelled": "Cancelled: {title}",
+    "reminder": "Tomorrow: {title}",
+}
+
+
+@shared_task(**RETRY)
+def registration_email(*, registration_id: int, template: str) -> None:
+    registration = Registration.objects.select_related("session", "user").filter(pk=registration_id).first()
+    if registration is None:
+        return
+    if template == "registration" and registration.status == RegistrationStatus.WAITLISTED:
+        template = "waitlisted"
+    if template in ("registration", "promoted") and registration.status != RegistrationStatus.REGISTERED:
+        return  # cancelled before the e-mail went out
+    session = registration.session
+    _send(
+        to=registration.user.email,
+        subject=SUBJECTS[template].format(title=session.title),
+        template=f"learning/email/{template}.txt",
+        context={
+            "registration": registration,
+            "session": session,
+            "user": registration.user,
+            "session_url": settings.SITE_URL + session.get_absolute_url(),
+        },
+        attach_session=session if template in ("registration", "promoted", "session_cancelled") else None,
+    )
+
+
+@shared_task(**RETRY)
+def send_session_reminders() -> int:
+    """Remind registered people of sessions starting in the next 24 hours, once each.
+
+    Each reminder is claimed with a conditional UPDATE before it is sent, so a retried or
+    overlapping run never sends the same reminder twice.
+    """
+    now = timezone.now()
+    due = Registration.objects.filter(
+        status=RegistrationStatus.REGISTERED,
+        reminder_sent_at__isnull=True,
+        session__starts_at__gt=now,
+        session__starts_at__lte=now + timedelta(hours=24),
+        session__cancelled_at__isnull=True,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for pk in list(due):
+        with transaction.atomic():
+            claimed = Registration.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=now
+            )
+            if not claimed:
+                continue
+            registration_email(registration_id=pk, template="reminder")
+            sent += 1
+    return sent
+
+
+@shared_task(**RETRY)
+def send_weekly_digests() -> int:
+    """The weekly "tip of the week" e-mail to everyone who opted in, at most once in six days."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=6)
+    pending = (
+        LearningPreference.objects.filter(weekly_digest=True, user__is_active=True)
+        .exclude(last_digest_at__gt=cutoff)
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    for pk in list(pending):
+        with transaction.atomic():
+            preference = (
+                LearningPreference.objects.select_for_update(skip_locked=True)
+                .select_related("user", "user__account")
+                .filter(pk=pk)
+                .exclude(last_digest_at__gt=cutoff)
+                .first()
+            )
+            if preference is None:
+                continue
+            since = preference.last_digest_at or now - timedelta(days=7)
+            items = selectors.digest_items(user=preference.user, since=since)
+            preference.last_digest_at = now
+            preference.save(update_fields=["last_digest_at"])
+            if not items:
+                continue
+            _send(
+                to=preference.user.email,
+                subject=f"This week on {settings.PORTAL_NAME}: {items[0].title}",
+                template="learning/email/digest.txt",
+                context={
+                    "user": preference.user,
+                    "items": items,
+                    "tip": items[0],
+                    "unsubscribe_url": digest_unsubscribe_url(preference.user_id),
+                },
+            )
+            sent += 1
+    return sent
