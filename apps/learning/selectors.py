@@ -118,17 +118,20 @@ def path_list(*, user: User) -> list[LearningPath]:
     `.step_count`, `.done_count`, `.meant_for_me`, ordered: in progress, for me, the rest."""
     paths = list(
         LearningPath.objects.visible_to(user)
-        .annotate(step_count=Count("steps", distinct=True))
+        .annotate(step_count=Count("steps", filter=Q(steps__required=True), distinct=True))
         .prefetch_related("skills", "prerequisites")
         .order_by("title")
     )
     enrolments = {
         e.path_id: e
-        for e in Enrolment.objects.filter(user=user, path__in=paths).annotate(done_count=Count("completions"))
+        for e in Enrolment.objects.filter(user=user, path__in=paths).annotate(
+            done_count=Count("completions", filter=Q(completions__step__required=True))
+        )
     }
     for path in paths:
         path.enrolment = enrolments.get(path.pk)
         path.done_count = path.enrolment.done_count if path.enrolment else 0
+        # Progress counts required steps only, as on the path page: optional ones are extra.
         path.percent = round(100 * path.done_count / path.step_count) if path.step_count else 0
         path.meant_for_me = path_matches(path, user)
     paths.sort(
@@ -247,7 +250,8 @@ def path_progress(*, user: User, path: LearningPath) -> PathProgress:
                     target.hint if target else "",
                 )
             )
-    missing = list(path.prerequisites.exclude(enrolments__user=user, enrolments__completed_at__isnull=False))
+    finished = Enrolment.objects.filter(user=user, completed_at__isnull=False).values("path")
+    missing = list(path.prerequisites.exclude(pk__in=finished))
     return PathProgress(path=path, enrolment=enrolment, steps=views, prerequisites_missing=missing)
 
 
@@ -255,7 +259,10 @@ def enrolments_in_progress(*, user: User) -> list[Enrolment]:
     return list(
         Enrolment.objects.filter(user=user, completed_at__isnull=True)
         .select_related("path")
-        .annotate(done_count=Count("completions"), step_count=Count("path__steps", distinct=True))
+        .annotate(
+            done_count=Count("completions", filter=Q(completions__step__required=True), distinct=True),
+            step_count=Count("path__steps", filter=Q(path__steps__required=True), distinct=True),
+        )
         .order_by("-enrolled_at")
     )
 

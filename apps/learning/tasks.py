@@ -112,7 +112,7 @@ def send_weekly_digests() -> int:
     for pk in list(pending):
         with transaction.atomic():
             preference = (
-                LearningPreference.objects.select_for_update(skip_locked=True)
+                LearningPreference.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("user", "user__account")
                 .filter(pk=pk)
                 .exclude(last_digest_at__gt=cutoff)

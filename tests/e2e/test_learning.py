@@ -100,4 +100,6 @@ def test_content_admin_reorders_a_paths_steps(page, login, catalogue):
     expect(steps.first).to_contain_text("Sharing dashboards")
     expect(steps.nth(1)).to_contain_text("Dashboard basics")
     assert list(catalogue.steps.order_by("position").values_list("content__title", flat=True)) == [
-        "Sharing dashboards", "Dashboard basics"]
+        "Sharing dashboards",
+        "Dashboard basics",
+    ]
