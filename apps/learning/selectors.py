@@ -186,8 +186,22 @@ class PathProgress:
         return (required or pending or [None])[0]
 
 
+def path_steps(*, path: LearningPath) -> list[PathStep]:
+    """The path's steps in order, with their content or live session fetched."""
+    return list(path.steps.select_related("content", "live_session").order_by("position", "pk"))
+
+
+def registered_step_targets(steps: list[PathStep]) -> dict[str, dict[int, step_types.StepTarget]]:
+    """Titles and links of steps whose type another app registered: one query per type present."""
+    described: dict[str, dict] = {}
+    for kind in {s.kind for s in steps} - {StepKind.CONTENT, StepKind.LIVE_SESSION}:
+        provider = step_types.get(kind)
+        described[kind] = provider.describe([s.ref_id for s in steps if s.kind == kind]) if provider else {}
+    return described
+
+
 def path_progress(*, user: User, path: LearningPath) -> PathProgress:
-    steps = list(path.steps.select_related("content", "live_session").order_by("position", "pk"))
+    steps = path_steps(path=path)
     enrolment = Enrolment.objects.filter(user=user, path=path).first()
     done = set()
     if enrolment:
@@ -200,10 +214,7 @@ def path_progress(*, user: User, path: LearningPath) -> PathProgress:
                 user=user, session__in=[s.live_session_id for s in steps if s.live_session_id]
             )
         }
-    described: dict[str, dict] = {}
-    for kind in {s.kind for s in steps} - {StepKind.CONTENT, StepKind.LIVE_SESSION}:
-        provider = step_types.get(kind)
-        described[kind] = provider.describe([s.ref_id for s in steps if s.kind == kind]) if provider else {}
+    described = registered_step_targets(steps)
     views = []
     for step in steps:
         if step.kind == StepKind.CONTENT:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import content_admin_required
 from apps.accounts.services import ServiceError
-from apps.learning import selectors, services, step_types
+from apps.learning import selectors, services
 from apps.learning.models import (
     ContentItem,
     ContentKind,
@@ -269,11 +269,8 @@ class StepRow:
 def _step_rows(path: LearningPath) -> list[StepRow]:
     """The path's steps in order, each with its title and a link to curate it, in a fixed number
     of queries: one for the steps, one per registered step type present."""
-    steps = list(path.steps.select_related("content", "live_session").order_by("position", "pk"))
-    described: dict[str, dict] = {}
-    for kind in {s.kind for s in steps} - {StepKind.CONTENT, StepKind.LIVE_SESSION}:
-        provider = step_types.get(kind)
-        described[kind] = provider.describe([s.ref_id for s in steps if s.kind == kind]) if provider else {}
+    steps = selectors.path_steps(path=path)
+    described = selectors.registered_step_targets(steps)
     rows = []
     for step in steps:
         if step.kind == StepKind.CONTENT:
