@@ -25,10 +25,13 @@ NAV = [
     NavItem("Home", "home", ALL),
     NavItem("Learn", "library", ALL),
     NavItem("Paths", "path_list", (Role.LEARNER, Role.CUSTOMER_ADMIN)),
-    NavItem("Live sessions", "session_list", (Role.LEARNER, Role.CUSTOMER_ADMIN)),
+    NavItem("Sessions", "session_list", (Role.LEARNER, Role.CUSTOMER_ADMIN)),
+    NavItem("Assessments", "assessment_list", (Role.LEARNER, Role.CUSTOMER_ADMIN)),
+    NavItem("Achievements", "skills_mine", (Role.LEARNER, Role.CUSTOMER_ADMIN)),
     NavItem("Team", "team", (Role.CUSTOMER_ADMIN,)),
     NavItem("Studio", "studio_home", (Role.CONTENT_ADMIN,)),
     NavItem("Customers", "customer_list", (Role.CONTENT_ADMIN, Role.CS_MANAGER)),
+    NavItem("Skills", "skills_accounts", (Role.CS_MANAGER,)),
     NavItem("Integrations", "integration_list", (Role.CS_MANAGER,)),
 ]
 

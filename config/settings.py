@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.interactions",
     "apps.learning",
+    "apps.assessments",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +145,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "learning-session-reminders": {"task": "apps.learning.tasks.send_session_reminders", "schedule": 15 * 60},
     "learning-weekly-digest": {"task": "apps.learning.tasks.send_weekly_digests", "schedule": 60 * 60},
+    "certification-reminders": {
+        "task": "apps.assessments.tasks.send_certification_reminders",
+        "schedule": 6 * 3600,
+    },
+    "certification-expiries": {"task": "apps.assessments.tasks.record_expired_awards", "schedule": 6 * 3600},
 }
 
 REST_FRAMEWORK = {

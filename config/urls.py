@@ -5,11 +5,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.accounts.urls import api_urlpatterns as accounts_api
+from apps.assessments.urls import api_urlpatterns as assessments_api
 from apps.interactions.urls import api_urlpatterns as interactions_api
 from apps.learning.urls import api_urlpatterns as learning_api
 from config import views
 
-api_v1 = [*accounts_api, *interactions_api, *learning_api]
+api_v1 = [*accounts_api, *interactions_api, *learning_api, *assessments_api]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.interactions.urls")),
     path("", include("apps.learning.urls")),
+    path("", include("apps.assessments.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

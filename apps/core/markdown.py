@@ -6,6 +6,8 @@ Raw HTML in the source is escaped by the markdown step, and the result is cleane
 
 from __future__ import annotations
 
+import html
+
 import markdown as md
 import nh3
 
@@ -80,6 +82,7 @@ def render(source: str | None) -> str:
 
 def plain_text(source: str | None, limit: int = 200) -> str:
     """A short plain-text excerpt of markdown (for cards and e-mails)."""
-    text = nh3.clean(render(source), tags=set())
+    # nh3 returns HTML text (with &amp; and friends); templates escape again, so unescape here.
+    text = html.unescape(nh3.clean(render(source), tags=set()))
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

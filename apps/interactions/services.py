@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Account, User
 from apps.interactions import kinds
+from apps.interactions.events import interaction_recorded
 from apps.interactions.models import IntegrationToken, Interaction
 
 
@@ -35,7 +36,7 @@ def record(
         raise ValueError(f"Unknown interaction kind {kind!r}: register it in interactions.kinds.")
     account_id = account.pk if account is not None else getattr(user, "account_id", None)
     subject_type, subject_id = subject_ref(subject) if subject is not None else ("", "")
-    return Interaction.objects.create(
+    interaction = Interaction.objects.create(
         kind=kind,
         account_id=account_id,
         user=user,
@@ -45,6 +46,8 @@ def record(
         value=value,
         properties=properties or {},
     )
+    interaction_recorded.send(sender=Interaction, interaction=interaction)
+    return interaction
 
 
 def integration_token_create(

@@ -1,0 +1,75 @@
+"""Celery tasks of the assessments app: certification e-mails, reminders and expiries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from apps.assessments import services
+from apps.assessments.models import Award
+
+RETRY = {"autoretry_for": (SMTPException, OSError), "retry_backoff": True, "max_retries": 6}
+SUBJECTS = {
+    "earned": "You are certified: {title}",
+    "reminder": "Your {title} certification expires on {expires}",
+}
+
+
+@shared_task(**RETRY)
+def award_email(*, award_id: int, template: str) -> None:
+    award = (
+        Award.objects.select_related("certification", "certification__recertification_path", "user")
+        .filter(pk=award_id)
+        .first()
+    )
+    if award is None or award.status != "valid":
+        return
+    context = {
+        "award": award,
+        "user": award.user,
+        "certification": award.certification,
+        "site_url": settings.SITE_URL,
+        "portal_name": settings.PORTAL_NAME,
+        "verify_url": settings.SITE_URL + award.get_absolute_url(),
+    }
+    send_mail(
+        subject=SUBJECTS[template].format(
+            title=award.certification.title, expires=timezone.localtime(award.expires_at).strftime("%d %B %Y")
+        ),
+        message=render_to_string(f"assessments/email/{template}.txt", context),
+        from_email=None,
+        recipient_list=[award.user.email],
+    )
+
+
+@shared_task(**RETRY)
+def send_certification_reminders() -> int:
+    """Remind holders before their certification expires, once per award (daily beat)."""
+    now = timezone.now()
+    candidates = Award.objects.filter(
+        revoked_at__isnull=True,
+        reminder_sent_at__isnull=True,
+        expires_at__gt=now,
+        expires_at__lte=now + timedelta(days=366),
+    ).values_list("pk", "expires_at", "certification__reminder_days")
+    due = [pk for pk, expires_at, days in candidates if expires_at <= now + timedelta(days=days)]
+    sent = 0
+    for pk in due:
+        with transaction.atomic():
+            if not Award.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now):
+                continue
+            award_email(award_id=pk, template="reminder")
+            sent += 1
+    return sent
+
+
+@shared_task(**RETRY)
+def record_expired_awards() -> int:
+    return services.awards_record_expired()
