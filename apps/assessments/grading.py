@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from apps.assessments.models import QuestionKind
 
@@ -57,7 +57,11 @@ def parse_numeric(raw: str) -> Decimal | None:
         value = Decimal(cleaned)
     except InvalidOperation:
         return None
-    return value if value.is_finite() and abs(value) < Decimal("1e12") else None
+    if not value.is_finite() or abs(value) >= Decimal("1e12"):
+        return None
+    # Rounded as an answer is stored (6 decimal places, below 10^12), so it always fits.
+    value = value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    return value if abs(value) < Decimal("1e12") else None
 
 
 def proficiency_level(score) -> str:

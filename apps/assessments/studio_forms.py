@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from apps.assessments.models import (
@@ -23,6 +24,16 @@ from apps.learning.models import LearningPath, Skill, Status
 from apps.learning.studio_forms import markdown_field
 
 MAX_OPTIONS = 12
+# Generous ceilings, so that dates computed from them stay within the calendar (year 9999).
+MAX_COOLDOWN_HOURS = 87_600  # ten years
+MAX_TIME_LIMIT_MINUTES = 525_600  # a year
+MAX_VALIDITY_DAYS = 36_500  # a hundred years
+
+
+def _cap(field: forms.IntegerField, limit: int) -> None:
+    field.max_value = limit
+    field.validators.append(MaxValueValidator(limit))
+    field.widget.attrs["max"] = limit
 
 
 def _markdown(label: str, *, rows: int, required: bool, help_text: str = "") -> forms.CharField:
@@ -268,6 +279,8 @@ class AssessmentForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["placement_paths"].queryset = LearningPath.objects.order_by("title")
+        _cap(self.fields["cooldown_hours"], MAX_COOLDOWN_HOURS)
+        _cap(self.fields["time_limit_minutes"], MAX_TIME_LIMIT_MINUTES)
 
     def clean(self):
         data = super().clean()
@@ -358,6 +371,7 @@ class CertificationForm(forms.ModelForm):
         self.fields["required_assessments"].queryset = Assessment.objects.order_by("title")
         self.fields["required_paths"].queryset = paths
         self.fields["recertification_path"].queryset = paths
+        _cap(self.fields["validity_days"], MAX_VALIDITY_DAYS)
 
     def clean(self):
         data = super().clean()

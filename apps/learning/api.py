@@ -74,7 +74,7 @@ class PathEnrolApi(APIView):
             enrolment = services.path_enrol(user=request.user, path=path)
         except services.LearningError as exc:
             raise _domain_error(exc) from exc
-        enrolment.done_count = enrolment.completions.count()
+        enrolment.done_count = enrolment.completions.filter(step__required=True).count()
         enrolment.step_count = path.steps.filter(required=True).count()
         return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
 
@@ -93,7 +93,7 @@ class EnrolmentListApi(generics.ListAPIView):
             Enrolment.objects.filter(user=self.request.user)
             .select_related("path", "user")
             .annotate(
-                done_count=Count("completions", distinct=True),
+                done_count=Count("completions", filter=Q(completions__step__required=True), distinct=True),
                 step_count=Count("path__steps", filter=Q(path__steps__required=True), distinct=True),
             )
         )

@@ -10,7 +10,8 @@ from apps.core.markdown import plain_text
 from apps.learning.models import LiveSession
 
 
-def session_ics(session: LiveSession) -> bytes:
+def session_ics(session: LiveSession, *, with_join_url: bool = False) -> bytes:
+    """The session as a calendar event. The join link is only for people who hold a seat."""
     calendar = Calendar()
     calendar.add("prodid", "-//Cairn//Live sessions//EN")
     calendar.add("version", "2.0")
@@ -26,7 +27,7 @@ def session_ics(session: LiveSession) -> bytes:
     description = plain_text(session.description, limit=900)
     event.add("description", f"{description}\n\nHosted by {session.host}. Details: {url}".strip())
     event.add("url", url)
-    event["location"] = vText(session.join_url or "Online")
+    event["location"] = vText((with_join_url and session.join_url) or "Online")
     if session.cancelled_at:
         event.add("status", "CANCELLED")
     else:

@@ -363,12 +363,12 @@ def team_learning(*, account: Account, days: int = 30) -> list[User]:
 
 
 def team_path_progress(*, account: Account) -> list[Enrolment]:
-    """Every enrolment of the account's people, with its path and step counts."""
+    """Every enrolment of the account's people, with its path and required step counts."""
     return list(
         Enrolment.objects.filter(user__account=account)
         .select_related("user", "path")
         .annotate(
-            done_count=Count("completions", distinct=True),
+            done_count=Count("completions", filter=Q(completions__step__required=True), distinct=True),
             step_count=Count("path__steps", filter=Q(path__steps__required=True), distinct=True),
         )
         .order_by("path__title", "user__full_name")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.core.validators import URLValidator
 from django.utils import timezone
@@ -340,6 +342,8 @@ class LiveSessionForm(forms.ModelForm):
             return stored
         if starts_at <= timezone.now():
             raise forms.ValidationError("Choose a time in the future.")
+        if starts_at > timezone.now() + timedelta(days=3653):  # its end must stay before year 9999
+            raise forms.ValidationError("Choose a time within the next ten years.")
         return starts_at
 
     def clean_capacity(self):

@@ -27,12 +27,22 @@ def digest_unsubscribe_url(user_id: int) -> str:
     return settings.SITE_URL + reverse("digest_unsubscribe", kwargs={"token": token})
 
 
-def _send(*, to: str, subject: str, template: str, context: dict, attach_session: LiveSession | None = None):
+def _send(
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict,
+    attach_session: LiveSession | None = None,
+    with_join_url: bool = False,
+):
     context = {**context, "site_url": settings.SITE_URL, "portal_name": settings.PORTAL_NAME}
     message = EmailMultiAlternatives(subject=subject, body=render_to_string(template, context), to=[to])
     if attach_session is not None:
         message.attach(
-            "session.ics", session_ics(attach_session), "text/calendar; method=PUBLISH; charset=utf-8"
+            "session.ics",
+            session_ics(attach_session, with_join_url=with_join_url),
+            "text/calendar; method=PUBLISH; charset=utf-8",
         )
     message.send()
 
@@ -56,6 +66,7 @@ def registration_email(*, registration_id: int, template: str) -> None:
     if template in ("registration", "promoted") and registration.status != RegistrationStatus.REGISTERED:
         return  # cancelled before the e-mail went out
     session = registration.session
+    has_seat = registration.status == RegistrationStatus.REGISTERED  # the join link is for them only
     _send(
         to=registration.user.email,
         subject=SUBJECTS[template].format(title=session.title),
@@ -65,8 +76,10 @@ def registration_email(*, registration_id: int, template: str) -> None:
             "session": session,
             "user": registration.user,
             "session_url": settings.SITE_URL + session.get_absolute_url(),
+            "show_join_url": has_seat,
         },
         attach_session=session if template in ("registration", "promoted", "session_cancelled") else None,
+        with_join_url=has_seat,
     )
 
 

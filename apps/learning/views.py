@@ -15,7 +15,15 @@ from django.views.decorators.http import require_POST
 from apps.accounts.permissions import customer_admin_required
 from apps.learning import selectors, services
 from apps.learning.forms import HeartbeatForm, LearningPreferenceForm, LibraryFilterForm
-from apps.learning.models import ContentItem, LearningPath, LearningPreference, Lesson, LiveSession, PathStep
+from apps.learning.models import (
+    ContentItem,
+    LearningPath,
+    LearningPreference,
+    Lesson,
+    LiveSession,
+    PathStep,
+    RegistrationStatus,
+)
 from apps.learning.tasks import DIGEST_SALT
 
 
@@ -250,8 +258,10 @@ def session_cancel(request, pk):
 def session_calendar(request, pk):
     from apps.learning.calendar import session_ics
 
-    session, _ = _session(request, pk)
-    response = HttpResponse(session_ics(session), content_type="text/calendar; charset=utf-8")
+    session, registration = _session(request, pk)
+    has_seat = registration is not None and registration.status == RegistrationStatus.REGISTERED
+    ics = session_ics(session, with_join_url=has_seat or request.user.is_content_admin)
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cairn-session-{session.pk}.ics"'
     return response
 

@@ -187,6 +187,15 @@ def test_parse_numeric_just_below_the_limit_is_fine():
     assert parse_numeric("999999999999") == D("999999999999")
 
 
+def test_parse_numeric_rounds_to_what_an_answer_stores():
+    """Answers keep six decimal places below 10^12: a number that only rounds up to 10^12 is
+    refused here, or PostgreSQL would fail the save (numeric field overflow) with a 500."""
+    assert parse_numeric("999999999999.9999999") is None
+    assert parse_numeric("-999999999999.9999995") is None
+    assert parse_numeric("999999999999.999999") == D("999999999999.999999")
+    assert parse_numeric("1.23456789") == D("1.234568")
+
+
 # --- Proficiency levels (METRICS.md: novice < 50 <= practitioner < 80 <= expert) -------------------
 
 

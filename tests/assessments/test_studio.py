@@ -627,6 +627,9 @@ class TestAssessments:
             ({"attempt_limit": "0"}, "greater than or equal to 1"),
             ({"time_limit_minutes": "0"}, "greater than or equal to 1"),
             ({"cooldown_hours": "-1"}, "greater than or equal to 0"),
+            # Beyond the calendar (year 9999) the start and result pages would fail with a 500.
+            ({"cooldown_hours": "2000000000"}, "less than or equal to 87600"),
+            ({"time_limit_minutes": "9000000000"}, "less than or equal to 525600"),
             ({"kind": "quiz"}, "Select a valid choice"),
             ({"placement_paths": ["PATH"]}, "Only a placement test suggests paths"),
             ({"description": "x" * 20_001}, "at most 20000 characters"),
@@ -832,6 +835,8 @@ class TestCertifications:
             ({"validity_days": "0"}, "A certification is valid for at least one day."),
             ({"reminder_days": "365"}, "choose fewer days than it is valid"),
             ({"reminder_days": "-1"}, "greater than or equal to 0"),
+            # An award would expire after year 9999: grading the attempt that earns it failed (500).
+            ({"validity_days": "3000000"}, "less than or equal to 36500"),
             ({"required_assessments": ["999"]}, "Select a valid choice"),
         ],
     )

@@ -443,6 +443,15 @@ class TestAnswer:
         response = client_of(alice).post(answer_url(attempt), {"question": "x"}, **HTMX)
         assert response.status_code == 400 and not attempt.answers.exists()
 
+    def test_number_that_rounds_past_the_stored_precision_is_refused_not_a_500(
+        self, client_of, alice, attempt
+    ):
+        q = questions_of(attempt.assessment)["numeric"]
+        data = {"question": q.pk, "numeric": "999999999999.9999999"}
+        response = client_of(alice).post(answer_url(attempt), data, **HTMX)
+        assert response.status_code == 400 and "Enter a number" in response.text
+        assert not attempt.answers.exists()
+
     def test_answer_after_the_deadline_is_refused(self, client_of, alice, quiz):
         quiz.time_limit_minutes = 10
         quiz.save()

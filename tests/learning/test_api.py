@@ -38,6 +38,21 @@ def test_path_detail_with_progress_and_enrol(client_of, alice):
     assert enrolments[0]["steps_done"] == 1
 
 
+def test_enrolment_counts_required_steps_only(client_of, alice):
+    from apps.learning.models import PathStep
+
+    first, extra = make_content("A"), make_content("Extra")
+    path = make_path("Foundations", [first, make_content("B")])
+    PathStep.objects.create(path=path, position=2, content=extra, required=False)
+    services.content_complete(user=alice, content=extra)  # done before enrolling: counts at once
+    client = client_of(alice)
+    enrolled = client.post(reverse("api-path-enrol", args=[path.slug])).json()
+    assert (enrolled["steps_done"], enrolled["required_steps"]) == (0, 2)
+    services.content_complete(user=alice, content=first)
+    listed = client.get(reverse("api-enrolment-list")).json()["results"][0]
+    assert (listed["steps_done"], listed["required_steps"]) == (1, 2)
+
+
 def test_step_complete_without_enrolment_is_400(client_of, alice):
     path = make_path("Foundations", [make_content("A")])
     response = client_of(alice).post(reverse("api-step-complete", args=[path.steps.get().pk]))

@@ -272,6 +272,29 @@ class TestSessions:
         assert "SUMMARY:Office hours\\, Q&A\\; live" in body
         assert body.endswith("END:VCALENDAR\r\n")
 
+    def test_join_link_is_only_for_people_with_a_seat(
+        self, client_of, alice, bob, carol, django_capture_on_commit_callbacks
+    ):
+        session = make_session(capacity=1, join_url="https://meet.example.com/secret-room")
+        url = reverse("session_calendar", args=[session.pk])
+        assert "secret-room" not in client_of(bob).get(url).content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.session_register(user=alice, session=session)
+        assert "secret-room" in mail.outbox[-1].body
+        assert "secret-room" in client_of(alice).get(url).content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.session_register(user=carol, session=session)  # full: waiting list
+        assert mail.outbox[-1].to == [carol.email] and "waiting list" in mail.outbox[-1].subject
+        assert "secret-room" not in mail.outbox[-1].body
+        assert "secret-room" not in client_of(carol).get(url).content.decode()
+
+    def test_detail_names_the_time_zone_its_times_are_in(self, client_of, alice, settings):
+        settings.TIME_ZONE = "Europe/Paris"
+        session = make_session(starts_in=timedelta(days=3))
+        text = client_of(alice).get(session.get_absolute_url()).text
+        local = timezone.localtime(session.starts_at)
+        assert f"{local:%H:%M}" in text and "times in Europe/Paris" in text
+
     def test_list_shows_upcoming_and_past(self, client_of, alice):
         make_session(title="Soon")
         make_session(title="Before", starts_in=-timedelta(days=5))
@@ -335,6 +358,18 @@ class TestTeamLearning:
         assert alice.full_name in response.text and bob.full_name not in response.text
         member = next(m for m in response.context["members"] if m.pk == alice.pk)
         assert member.paths_enrolled == 1 and member.active_seconds == 45
+
+    def test_progress_per_path_counts_required_steps_only(self, client_of, carol, alice):
+        first, second, extra = make_content("A"), make_content("B"), make_content("Extra")
+        path = make_path("Foundations", [first, second])
+        PathStep.objects.create(path=path, position=2, content=extra, required=False)
+        services.path_enrol(user=alice, path=path)
+        services.content_complete(user=alice, content=first)
+        services.content_complete(user=alice, content=extra)
+        response = client_of(carol).get(self.url)
+        enrolment = response.context["enrolments"][0]
+        assert (enrolment.done_count, enrolment.step_count) == (1, 2)
+        assert "1 / 2 steps" in response.text
 
     @pytest.mark.parametrize("who", ["alice", "sam", "content", "csm"])
     def test_other_roles_are_refused(self, request, client_of, who):
