@@ -14,6 +14,10 @@ class NavItem:
     label: str
     url_name: str
     roles: tuple[str, ...]
+    # An htmx endpoint that returns a count pill for this item, loaded after the page.
+    badge_url_name: str = ""
+    # Other paths that belong to this section (its own URL always does).
+    prefixes: tuple[str, ...] = ()
 
     def url(self) -> str:
         return reverse(self.url_name)
@@ -21,15 +25,18 @@ class NavItem:
 
 ALL = (Role.LEARNER, Role.CUSTOMER_ADMIN, Role.CONTENT_ADMIN, Role.CS_MANAGER)
 
+CUSTOMERS = (Role.LEARNER, Role.CUSTOMER_ADMIN)
+
+# Sections, not pages: each section's pages carry their own tabs (Library / Paths / Sessions,
+# Ideas / Q&A, ...), so the bar stays short enough for one line on a laptop.
 NAV = [
     NavItem("Home", "home", ALL),
     NavItem("Learn", "library", ALL),
-    NavItem("Paths", "path_list", (Role.LEARNER, Role.CUSTOMER_ADMIN)),
-    NavItem("Sessions", "session_list", (Role.LEARNER, Role.CUSTOMER_ADMIN)),
-    NavItem("Assessments", "assessment_list", (Role.LEARNER, Role.CUSTOMER_ADMIN)),
-    NavItem("Achievements", "skills_mine", (Role.LEARNER, Role.CUSTOMER_ADMIN)),
-    NavItem("Team", "team", (Role.CUSTOMER_ADMIN,)),
-    NavItem("Studio", "studio_home", (Role.CONTENT_ADMIN,)),
+    NavItem("Skills", "skills_mine", CUSTOMERS, prefixes=("/assessments/", "/leaderboard/")),
+    NavItem("Community", "idea_list", ALL, prefixes=("/community/",)),
+    NavItem("What's new", "update_list", ALL, badge_url_name="updates_badge", prefixes=("/roadmap/",)),
+    NavItem("Team", "team", (Role.CUSTOMER_ADMIN,), prefixes=("/team/",)),
+    NavItem("Studio", "studio_home", (Role.CONTENT_ADMIN,), prefixes=("/studio/",)),
     NavItem("Customers", "customer_list", (Role.CONTENT_ADMIN, Role.CS_MANAGER)),
     NavItem("Skills", "skills_accounts", (Role.CS_MANAGER,)),
     NavItem("Integrations", "integration_list", (Role.CS_MANAGER,)),
@@ -41,10 +48,22 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     path = request.path
-    items = [{"label": item.label, "url": item.url()} for item in NAV if user.role in item.roles]
-    # The longest matching prefix is the current section (/learn/paths/ is Paths, not Learn).
-    matches = [i for i in items if (path == i["url"] if i["url"] == "/" else path.startswith(i["url"]))]
-    current = max(matches, key=lambda i: len(i["url"]), default=None)
+    items, best, current = [], -1, None
+    for nav in NAV:
+        if user.role not in nav.roles:
+            continue
+        url = nav.url()
+        item = {
+            "label": nav.label,
+            "url": url,
+            "badge_url": reverse(nav.badge_url_name) if nav.badge_url_name else "",
+        }
+        items.append(item)
+        # The longest matching prefix names the current section.
+        for prefix in (url, *nav.prefixes):
+            matched = path == prefix if prefix == "/" else path.startswith(prefix)
+            if matched and len(prefix) > best:
+                best, current = len(prefix), item
     for item in items:
         item["active"] = item is current
     return {"nav_items": items}

@@ -49,8 +49,11 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.interactions",
+    "apps.notifications",
     "apps.learning",
     "apps.assessments",
+    "apps.community",
+    "apps.roadmap",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +186,8 @@ SPECTACULAR_SETTINGS = {
         "ContentKindEnum": "apps.learning.models.ContentKind",
         "SessionKindEnum": "apps.learning.models.SessionKind",
         "StepKindEnum": "apps.learning.models.StepKind",
+        "IdeaStatusEnum": "apps.community.models.IdeaStatus",
+        "RoadmapItemStatusEnum": "apps.roadmap.models.ItemStatus",
     },
 }
 

@@ -6,11 +6,22 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from apps.accounts.urls import api_urlpatterns as accounts_api
 from apps.assessments.urls import api_urlpatterns as assessments_api
+from apps.community.urls import api_urlpatterns as community_api
 from apps.interactions.urls import api_urlpatterns as interactions_api
 from apps.learning.urls import api_urlpatterns as learning_api
+from apps.notifications.urls import api_urlpatterns as notifications_api
+from apps.roadmap.urls import api_urlpatterns as roadmap_api
 from config import views
 
-api_v1 = [*accounts_api, *interactions_api, *learning_api, *assessments_api]
+api_v1 = [
+    *accounts_api,
+    *interactions_api,
+    *notifications_api,
+    *learning_api,
+    *assessments_api,
+    *community_api,
+    *roadmap_api,
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -27,6 +38,9 @@ urlpatterns = [
     path("", include("apps.interactions.urls")),
     path("", include("apps.learning.urls")),
     path("", include("apps.assessments.urls")),
+    path("", include("apps.notifications.urls")),
+    path("", include("apps.community.urls")),
+    path("", include("apps.roadmap.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -97,6 +97,7 @@ def test_learner_fails_a_skill_learns_it_retakes_and_is_certified(page, login, c
     learner = UserFactory(email="lena@northwind.example", full_name="Lena Lind", account=AccountFactory())
     login(page, learner.email)
 
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Skills").click()
     page.get_by_role("link", name="Assessments", exact=True).click()
     page.get_by_role("link", name="Dashboard skills check").click()
     expect(page.get_by_text("Unlimited (0 used)")).to_be_visible()
@@ -113,6 +114,7 @@ def test_learner_fails_a_skill_learns_it_retakes_and_is_certified(page, login, c
     page.get_by_role("button", name="Mark as done").click()
     expect(page.get_by_text("1 of 1 required steps done (100%)")).to_be_visible()
 
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Skills").click()
     page.get_by_role("link", name="Assessments", exact=True).click()
     page.get_by_role("link", name="Dashboard skills check").click()
     page.get_by_role("button", name="Start a new attempt").click()
@@ -122,7 +124,7 @@ def test_learner_fails_a_skill_learns_it_retakes_and_is_certified(page, login, c
     expect(page.get_by_text("Your answers are graded: 100% — you passed.")).to_be_visible()
     expect(page.get_by_text("You earned the certification “Certified dashboard builder”.")).to_be_visible()
 
-    page.get_by_role("link", name="Achievements", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Skills").click()
     certificate = page.locator("article", has_text="Certified dashboard builder")
     expect(certificate).to_contain_text("✓ Valid")
     award = Award.objects.get(user=learner)

@@ -73,8 +73,10 @@ def test_learner_searches_enrols_completes_a_path_and_gets_the_next(page, login,
     page.get_by_role("button", name="Enrol in this path").click()
     expect(page.get_by_text("You are enrolled")).to_be_visible()
 
-    for _ in range(2):
+    for done in (1, 2):
         page.get_by_role("button", name="Mark as done").first.click()
+        # htmx swaps the step list; wait for it before the next click
+        expect(page.get_by_text(f"{done} of 2 required steps done")).to_be_visible()
     expect(page.get_by_text("2 of 2 required steps done (100%)")).to_be_visible()
     page.reload()
     expect(page.get_by_text(re.compile(r"✓ Completed"))).to_be_visible()
