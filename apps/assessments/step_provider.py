@@ -21,5 +21,10 @@ class AssessmentSteps:
             for a in Assessment.objects.filter(pk__in=ref_ids)
         }
 
+    def unpublished(self, ref_ids: list[int]) -> list[str]:
+        published = set(Assessment.objects.published().filter(pk__in=ref_ids).values_list("pk", flat=True))
+        titles = dict(Assessment.objects.filter(pk__in=ref_ids).values_list("pk", "title"))
+        return [titles.get(pk, f"assessment #{pk}") for pk in ref_ids if pk not in published]
+
 
 step_types.register("assessment", AssessmentSteps())

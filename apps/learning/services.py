@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from apps.accounts.models import User
 from apps.accounts.services import PermissionDenied, ServiceError
 from apps.interactions.services import record
-from apps.learning import kinds
+from apps.learning import kinds, step_types
 from apps.learning.models import (
     ContentItem,
     ContentProgress,
@@ -373,10 +373,25 @@ def publish(*, obj: ContentItem | LearningPath, by: User, published: bool) -> Co
     if published and isinstance(obj, LearningPath):
         if not obj.steps.exists():
             raise LearningError("Add at least one step before publishing the path.")
-        drafts = obj.steps.filter(kind=StepKind.CONTENT, content__status=Status.DRAFT)
-        if drafts.exists():
+        drafts = [
+            s.content.title for s in obj.steps.filter(kind=StepKind.CONTENT, content__status=Status.DRAFT)
+        ]
+        for kind in set(
+            obj.steps.exclude(kind__in=[StepKind.CONTENT, StepKind.LIVE_SESSION]).values_list(
+                "kind", flat=True
+            )
+        ):
+            provider = step_types.get(kind)
+            if provider is not None and hasattr(provider, "unpublished"):
+                drafts += provider.unpublished(
+                    list(obj.steps.filter(kind=kind).values_list("ref_id", flat=True))
+                )
+        if drafts:
+            raise LearningError("Publish its content first: " + ", ".join(drafts) + ".")
+        draft_prerequisites = [p.title for p in obj.prerequisites.exclude(status=Status.PUBLISHED)]
+        if draft_prerequisites:
             raise LearningError(
-                "Publish its content first: " + ", ".join(s.content.title for s in drafts) + "."
+                "Publish its prerequisite paths first: " + ", ".join(draft_prerequisites) + "."
             )
     if published and isinstance(obj, ContentItem) and obj.is_course and not obj.lessons.exists():
         raise LearningError("Add at least one lesson before publishing the course.")

@@ -20,6 +20,9 @@ class StepProvider(Protocol):
     def describe(self, ref_ids: list[int]) -> dict[int, StepTarget]:
         """Titles and links of the referenced objects, in one query."""
 
+    def unpublished(self, ref_ids: list[int]) -> list[str]:
+        """Titles of the referenced objects learners cannot open yet (drafts, deleted)."""
+
 
 @dataclass(frozen=True)
 class StepTarget:

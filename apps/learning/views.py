@@ -3,9 +3,12 @@ and the customer admin's team learning page."""
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -285,10 +288,21 @@ def heartbeat(request):
     form = HeartbeatForm(request.POST)
     if not form.is_valid():
         return HttpResponse(status=400)
+    # A person cannot claim more active seconds than wall-clock time has passed since their
+    # previous beat, whatever a (forged) client sends or however often it sends it.
+    key = f"learning:heartbeat:{request.user.pk}"
+    now = time.monotonic()
+    previous = cache.get(key)
+    cache.set(key, now, timeout=3600)
+    seconds = (
+        form.cleaned_data["seconds"]
+        if previous is None
+        else min(form.cleaned_data["seconds"], int(now - previous))
+    )
     content = None
     if form.cleaned_data["content"]:
         content = ContentItem.objects.visible_to(request.user).filter(pk=form.cleaned_data["content"]).first()
-    services.active_time_record(user=request.user, seconds=form.cleaned_data["seconds"], content=content)
+    services.active_time_record(user=request.user, seconds=seconds, content=content)
     return HttpResponse(status=204)
 
 

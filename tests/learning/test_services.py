@@ -517,6 +517,23 @@ def test_a_path_without_steps_cannot_be_published(content):
     assert path.status == Status.DRAFT
 
 
+def test_a_path_with_a_draft_prerequisite_cannot_be_published(content):
+    first = LearningPathFactory(draft=True, title="Foundations draft", steps=[ContentItemFactory()])
+    path = LearningPathFactory(draft=True, steps=[ContentItemFactory()], prerequisites=[first])
+    with pytest.raises(LearningError, match="prerequisite paths first: Foundations draft"):
+        services.publish(obj=path, by=content, published=True)
+
+
+def test_a_path_with_a_draft_assessment_step_cannot_be_published(content):
+    from apps.assessments.models import Assessment
+
+    exam = Assessment.objects.create(title="Draft exam", slug="draft-exam")
+    path = LearningPathFactory(draft=True, steps=[ContentItemFactory()])
+    PathStep.objects.create(path=path, position=5, kind="assessment", ref_id=exam.pk)
+    with pytest.raises(LearningError, match="Publish its content first: Draft exam"):
+        services.publish(obj=path, by=content, published=True)
+
+
 def test_a_path_with_draft_content_cannot_be_published(content):
     draft = ContentItemFactory(draft=True, title="Unfinished guide")
     path = LearningPathFactory(draft=True, steps=[ContentItemFactory(), draft])

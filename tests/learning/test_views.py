@@ -316,6 +316,14 @@ class TestHeartbeat:
         row = Interaction.objects.get(kind="learning.active_time")
         assert row.value == 30 and row.subject_id == str(item.pk)
 
+    def test_beats_cannot_claim_more_time_than_has_passed(self, client_of, alice):
+        client = client_of(alice)
+        assert client.post(self.url, {"seconds": 30}).status_code == 204
+        assert client.post(self.url, {"seconds": 30}).status_code == 204  # sent again at once
+        assert list(
+            Interaction.objects.filter(kind="learning.active_time").values_list("value", flat=True)
+        ) == [30]
+
     @pytest.mark.parametrize("data", [{"seconds": 0}, {"seconds": 3600}, {"seconds": "x"}, {}])
     def test_bad_beats_are_refused(self, client_of, alice, data):
         assert client_of(alice).post(self.url, data).status_code == 400
