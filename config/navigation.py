@@ -40,6 +40,7 @@ NAV = [
     NavItem("Customers", "customer_list", (Role.CONTENT_ADMIN, Role.CS_MANAGER)),
     NavItem("Skills", "skills_accounts", (Role.CS_MANAGER,)),
     NavItem("Integrations", "integration_list", (Role.CS_MANAGER,)),
+    NavItem("Surveys", "campaign_list", (Role.CS_MANAGER,)),
 ]
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.assessments",
     "apps.community",
     "apps.roadmap",
+    "apps.surveys",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 3600,
     },
     "certification-expiries": {"task": "apps.assessments.tasks.record_expired_awards", "schedule": 6 * 3600},
+    "survey-waves": {"task": "apps.surveys.tasks.send_due_waves", "schedule": 60 * 60},
+    "survey-reminders": {"task": "apps.surveys.tasks.send_reminders", "schedule": 60 * 60},
 }
 
 REST_FRAMEWORK = {
@@ -167,6 +170,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "ingestion": env.str("INGESTION_THROTTLE_RATE", default="600/min"),
+        "survey": "60/min",
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -11,6 +11,7 @@ from apps.interactions.urls import api_urlpatterns as interactions_api
 from apps.learning.urls import api_urlpatterns as learning_api
 from apps.notifications.urls import api_urlpatterns as notifications_api
 from apps.roadmap.urls import api_urlpatterns as roadmap_api
+from apps.surveys.urls import api_urlpatterns as surveys_api
 from config import views
 
 api_v1 = [
@@ -21,6 +22,7 @@ api_v1 = [
     *assessments_api,
     *community_api,
     *roadmap_api,
+    *surveys_api,
 ]
 
 urlpatterns = [
@@ -41,6 +43,7 @@ urlpatterns = [
     path("", include("apps.notifications.urls")),
     path("", include("apps.community.urls")),
     path("", include("apps.roadmap.urls")),
+    path("", include("apps.surveys.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -6,11 +6,17 @@ from django import forms
 
 from apps.notifications.models import Category
 
+# Alerts about accounts go to the vendor's staff only; customers never receive them.
+STAFF_ONLY = {Category.CUSTOMER_ALERTS}
+
 
 class EmailPreferencesForm(forms.Form):
-    """One checkbox per e-mail category; checked means "send me these"."""
+    """One checkbox per e-mail category the person can receive; checked means "send me these"."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        staff = bool(user and user.is_vendor_staff)
         for value, label in Category.choices:
+            if value in STAFF_ONLY and not staff:
+                continue
             self.fields[value] = forms.BooleanField(label=label, required=False)

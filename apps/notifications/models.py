@@ -14,6 +14,7 @@ class Category(models.TextChoices):
     COMMUNITY = "community", "Answers and comments on my posts"
     PRODUCT_UPDATES = "product_updates", "Product updates and release notes"
     LEARNING = "learning", "Learning reminders and recommendations"
+    CUSTOMER_ALERTS = "customer_alerts", "Alerts about my accounts (detractors, risks)"
 
 
 class NotificationQuerySet(models.QuerySet):

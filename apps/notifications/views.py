@@ -63,7 +63,7 @@ def notification_badge(request):
 @login_required
 def email_preferences(request):
     current = selectors.email_preferences(user=request.user)
-    form = EmailPreferencesForm(request.POST or None, initial=current)
+    form = EmailPreferencesForm(request.POST or None, initial=current, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.email_preferences_set(user=request.user, enabled=form.cleaned_data)
         messages.success(request, "Your e-mail preferences are saved.")

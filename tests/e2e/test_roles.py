@@ -22,10 +22,10 @@ ROLES = {
     "cs manager": (
         {"cs_manager": True},
         "Your book of business",
-        ["Home", "Learn", "Community", "What's new", "Customers", "Skills", "Integrations"],
+        ["Home", "Learn", "Community", "What's new", "Customers", "Skills", "Integrations", "Surveys"],
     ),
 }
-EVERY_NAV_LINK = {*CUSTOMER_NAV, "Team", "Studio", "Customers", "Integrations"}
+EVERY_NAV_LINK = {*CUSTOMER_NAV, "Team", "Studio", "Customers", "Integrations", "Surveys"}
 HOME = re.compile(r"^http://[^/]+/$")
 
 

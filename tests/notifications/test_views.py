@@ -150,3 +150,8 @@ def test_token_only_affects_its_person(client_of, alice, bob):
 def test_unknown_category_is_refused(client, alice):
     token = signing.dumps({"u": alice.pk, "c": "nope"}, salt=UNSUBSCRIBE_SALT)
     assert client.post(reverse("email_unsubscribe", args=[token])).status_code == 400
+
+
+def test_account_alerts_are_offered_to_staff_only(client_of, alice, csm):
+    assert "customer_alerts" not in client_of(alice).get(reverse("email_preferences")).context["form"].fields
+    assert "customer_alerts" in client_of(csm).get(reverse("email_preferences")).context["form"].fields
