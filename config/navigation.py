@@ -37,9 +37,10 @@ NAV = [
     NavItem("What's new", "update_list", ALL, badge_url_name="updates_badge", prefixes=("/roadmap/",)),
     NavItem("Team", "team", (Role.CUSTOMER_ADMIN,), prefixes=("/team/",)),
     NavItem("Studio", "studio_home", (Role.CONTENT_ADMIN,), prefixes=("/studio/",)),
-    NavItem("Customers", "customer_list", (Role.CONTENT_ADMIN, Role.CS_MANAGER)),
+    NavItem(
+        "Customers", "customer_list", (Role.CONTENT_ADMIN, Role.CS_MANAGER), prefixes=("/integrations/",)
+    ),
     NavItem("Skills", "skills_accounts", (Role.CS_MANAGER,)),
-    NavItem("Integrations", "integration_list", (Role.CS_MANAGER,)),
     NavItem("Surveys", "campaign_list", (Role.CS_MANAGER,)),
 ]
 
