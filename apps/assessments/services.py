@@ -155,11 +155,15 @@ def answer_save(
             raise AssessmentError("Choose one of the options shown.")
         if question.kind != QuestionKind.MULTIPLE and len(chosen) > 1:
             raise AssessmentError("Choose only one option.")
-    answer, _ = Answer.objects.update_or_create(
-        attempt=attempt,
-        question=question,
-        defaults={"selected": chosen, "numeric_value": numeric_value, "saved_at": timezone.now()},
-    )
+    with transaction.atomic():
+        # Lock the attempt so a save racing a submit either lands before grading or is refused.
+        if not Attempt.objects.select_for_update().get(pk=attempt.pk).is_open:
+            raise AssessmentError("This attempt is already submitted.")
+        answer, _ = Answer.objects.update_or_create(
+            attempt=attempt,
+            question=question,
+            defaults={"selected": chosen, "numeric_value": numeric_value, "saved_at": timezone.now()},
+        )
     return answer
 
 

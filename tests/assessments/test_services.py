@@ -944,3 +944,16 @@ def test_kind_count_badge_without_a_point_rule(alice):
     assert not BadgeAward.objects.filter(user=alice).exists()
     record(kind="learning.content_viewed", user=alice)
     assert BadgeAward.objects.filter(user=alice, badge__name="Explorer").count() == 1
+
+
+def test_an_answer_saved_after_a_concurrent_submit_is_refused(alice):
+    """The caller's copy of the attempt still says 'open'; the database row says submitted."""
+    from apps.assessments.models import Attempt as AttemptModel
+
+    assessment = AssessmentFactory()
+    attempt = services.attempt_start(user=alice, assessment=assessment)
+    stale = AttemptModel.objects.get(pk=attempt.pk)
+    services.attempt_submit(attempt=attempt, user=alice)
+    question_id = stale.question_order[0]
+    with pytest.raises(services.AssessmentError, match="already submitted"):
+        services.answer_save(attempt=stale, user=alice, question_id=question_id, numeric_raw="1")
