@@ -13,8 +13,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -53,9 +52,9 @@ from apps.assessments.studio_forms import (
     RevokeForm,
     plain_number,
 )
+from apps.core.studio import count_of, posted, save_with_slug
 from apps.interactions import kinds as interaction_kinds
 from apps.learning.models import Status
-from apps.learning.services import unique_slug
 
 PAGE_SIZE = 20
 BANK_MATCHES = 20  # questions offered at once on an assessment's page; the search narrows them
@@ -77,22 +76,6 @@ STATUS_FILTERS = {
 AWARD_FILTERS = [("", "All"), ("valid", "Valid"), ("expired", "Expired"), ("revoked", "Revoked")]
 
 
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _count_of(model, field: str, *, distinct: str = "", **filters) -> Coalesce:
-    """A correlated COUNT (of `distinct` values when given), so several counts on one row do not
-    multiply each other's joins."""
-    rows = (
-        model.objects.filter(**{field: OuterRef("pk")}, **filters)
-        .order_by()
-        .values(field)
-        .annotate(n=Count(distinct, distinct=True) if distinct else Count("pk"))
-    )
-    return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), 0)
-
-
 def _with_kind_labels(rows):
     rows = list(rows)
     for row in rows:
@@ -106,16 +89,16 @@ def _with_kind_labels(rows):
 def _assessment_rows(status: str, _search) -> QuerySet[Assessment]:
     submitted = AttemptStatus.SUBMITTED
     rows = Assessment.objects.annotate(
-        question_count=_count_of(AssessmentQuestion, "assessment"),
-        attempt_count=_count_of(Attempt, "assessment", status=submitted),
-        pass_count=_count_of(Attempt, "assessment", status=submitted, passed=True),
+        question_count=count_of(AssessmentQuestion, "assessment"),
+        attempt_count=count_of(Attempt, "assessment", status=submitted),
+        pass_count=count_of(Attempt, "assessment", status=submitted, passed=True),
     ).order_by("title", "pk")
     return rows.filter(status=status) if status else rows
 
 
 def _question_rows(_status: str, search: BankSearchForm) -> QuerySet[Question]:
     return _bank(search.filters()).annotate(
-        option_count=_count_of(Option, "question"), use_count=_count_of(AssessmentQuestion, "question")
+        option_count=count_of(Option, "question"), use_count=count_of(AssessmentQuestion, "question")
     )
 
 
@@ -134,24 +117,24 @@ def _certification_rows(status: str, _search) -> QuerySet[Certification]:
     now = timezone.now()
     live = {"revoked_at__isnull": True}
     rows = Certification.objects.annotate(
-        requirement_count=_count_of(Certification.required_assessments.through, "certification")
-        + _count_of(Certification.required_paths.through, "certification"),
-        valid_count=_count_of(
+        requirement_count=count_of(Certification.required_assessments.through, "certification")
+        + count_of(Certification.required_paths.through, "certification"),
+        valid_count=count_of(
             Award, "certification", distinct="user", issued_at__lte=now, expires_at__gt=now, **live
         ),
-        expired_count=_count_of(Award, "certification", distinct="user", expires_at__lte=now, **live),
-        revoked_count=_count_of(Award, "certification", distinct="user", revoked_at__isnull=False),
+        expired_count=count_of(Award, "certification", distinct="user", expires_at__lte=now, **live),
+        revoked_count=count_of(Award, "certification", distinct="user", revoked_at__isnull=False),
     ).order_by("title", "pk")
     return rows.filter(status=status) if status else rows
 
 
 def _point_rows(status: str, _search) -> QuerySet[PointRule]:
-    rows = PointRule.objects.annotate(entry_count=_count_of(PointEntry, "rule")).order_by("-points", "kind")
+    rows = PointRule.objects.annotate(entry_count=count_of(PointEntry, "rule")).order_by("-points", "kind")
     return rows.filter(active=status == "active") if status else rows
 
 
 def _badge_rows(status: str, _search) -> QuerySet[Badge]:
-    rows = Badge.objects.annotate(holder_count=_count_of(BadgeAward, "badge")).order_by(
+    rows = Badge.objects.annotate(holder_count=count_of(BadgeAward, "badge")).order_by(
         "metric", "threshold", "pk"
     )
     return rows.filter(active=status == "active") if status else rows
@@ -214,8 +197,8 @@ def studio_assessments_home(request):
 @content_admin_required
 def question_edit(request, pk=None):
     question = get_object_or_404(Question, pk=pk) if pk else None
-    form = QuestionForm(_posted(request), instance=question)
-    options = OptionFormSet(_posted(request), instance=question or Question(), prefix="options")
+    form = QuestionForm(posted(request), instance=question)
+    options = OptionFormSet(posted(request), instance=question or Question(), prefix="options")
     if request.method == "POST":
         form_valid = form.is_valid()
         options.kind = form.cleaned_data.get("kind")  # the option rules depend on the type
@@ -259,18 +242,6 @@ def _numeric_answer(question: Question | None) -> str:
 
 
 # --- Assessments --------------------------------------------------------------------------------
-
-
-def _save_with_slug(form, model):
-    """Save a new or edited ModelForm instance with its many-to-many rows, in one transaction.
-    New objects get a unique slug from their title; existing ones keep theirs (links stay valid)."""
-    obj = form.save(commit=False)
-    if obj.pk is None:
-        obj.slug = unique_slug(model, obj.title)
-    with transaction.atomic():
-        obj.save()
-        form.save_m2m()
-    return obj
 
 
 def _items(assessment: Assessment) -> list[AssessmentQuestion]:
@@ -318,10 +289,10 @@ def _assessment_page(request, *, assessment, form, add_form=None, bank=None, sta
 @content_admin_required
 def assessment_edit(request, pk=None):
     assessment = get_object_or_404(Assessment, pk=pk) if pk else None
-    form = AssessmentForm(_posted(request), instance=assessment)
+    form = AssessmentForm(posted(request), instance=assessment)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = _save_with_slug(form, Assessment)
+            saved = save_with_slug(form, Assessment)
         except IntegrityError:
             form.add_error(
                 None, "Another assessment was saved with the same title at that moment; save again."
@@ -413,10 +384,10 @@ def assessment_question_remove(request, pk):
 @content_admin_required
 def certification_edit(request, pk=None):
     certification = get_object_or_404(Certification, pk=pk) if pk else None
-    form = CertificationForm(_posted(request), instance=certification)
+    form = CertificationForm(posted(request), instance=certification)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = _save_with_slug(form, Certification)
+            saved = save_with_slug(form, Certification)
         except IntegrityError:
             form.add_error(
                 None, "Another certification was saved with the same title at that moment; save again."
@@ -487,7 +458,7 @@ def certification_awards(request, pk):
 @content_admin_required
 def award_revoke(request, pk):
     award = get_object_or_404(Award.objects.select_related("certification", "user__account"), pk=pk)
-    form = RevokeForm(_posted(request))
+    form = RevokeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.award_revoke(award=award, by=request.user, reason=form.cleaned_data["reason"])
@@ -511,7 +482,7 @@ def award_revoke(request, pk):
 @content_admin_required
 def rule_edit(request, pk=None):
     rule = get_object_or_404(PointRule.objects.annotate(entry_count=Count("entries")), pk=pk) if pk else None
-    form = PointRuleForm(_posted(request), instance=rule)
+    form = PointRuleForm(posted(request), instance=rule)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -546,7 +517,7 @@ def rule_delete(request, pk):
 @content_admin_required
 def badge_edit(request, pk=None):
     badge = get_object_or_404(Badge.objects.annotate(holder_count=Count("awards")), pk=pk) if pk else None
-    form = BadgeForm(_posted(request), instance=badge)
+    form = BadgeForm(posted(request), instance=badge)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():

@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.dispatch import Signal
 from django.utils import timezone
-from django.utils.text import slugify
 
 from apps.accounts.models import User
 from apps.accounts.services import PermissionDenied, ServiceError
@@ -356,15 +355,6 @@ def _email_after_commit(template: str, registration_id: int) -> None:
 def _require_content_admin(user: User) -> None:
     if not user.is_content_admin:
         raise PermissionDenied("Only content admins can curate learning.")
-
-
-def unique_slug(model, title: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(title)[:180] or "item"
-    slug, n = base, 2
-    qs = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
-    while qs.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def publish(*, obj: ContentItem | LearningPath, by: User, published: bool) -> ContentItem | LearningPath:

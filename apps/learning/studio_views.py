@@ -12,8 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import content_admin_required
 from apps.accounts.services import ServiceError
+from apps.core.studio import count_of, posted, save_with_slug
 from apps.learning import selectors, services
 from apps.learning.models import (
     ContentItem,
@@ -59,16 +59,6 @@ STATUS_FILTERS = {
 }
 
 
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _count_of(model, field: str) -> Coalesce:
-    """A correlated COUNT, so several counts on one row do not multiply each other's joins."""
-    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk"))
-    return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), 0)
-
-
 def _sessions_with_seats() -> QuerySet[LiveSession]:
     return LiveSession.objects.annotate(
         seats_taken=Count("registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED)),
@@ -80,7 +70,7 @@ def _sessions_with_seats() -> QuerySet[LiveSession]:
 
 
 def _content_rows(status: str) -> QuerySet:
-    items = ContentItem.objects.annotate(lesson_count=_count_of(Lesson, "course")).order_by(
+    items = ContentItem.objects.annotate(lesson_count=count_of(Lesson, "course")).order_by(
         "-updated_at", "pk"
     )
     return items.filter(status=status) if status else items
@@ -88,7 +78,7 @@ def _content_rows(status: str) -> QuerySet:
 
 def _path_rows(status: str) -> QuerySet:
     paths = LearningPath.objects.annotate(
-        step_count=_count_of(PathStep, "path"), enrolment_count=_count_of(Enrolment, "path")
+        step_count=count_of(PathStep, "path"), enrolment_count=count_of(Enrolment, "path")
     ).order_by("-updated_at", "pk")
     return paths.filter(status=status) if status else paths
 
@@ -141,28 +131,14 @@ def studio_home(request):
 # --- Content and lessons ----------------------------------------------------------------------
 
 
-def _save_with_slug(form, model, **extra):
-    """Save a new or edited ModelForm instance with its many-to-many rows, in one transaction.
-    New objects get a unique slug from their title; existing ones keep theirs (links stay valid)."""
-    obj = form.save(commit=False)
-    for name, value in extra.items():
-        setattr(obj, name, value)
-    if obj.pk is None:
-        obj.slug = services.unique_slug(model, obj.title)
-    with transaction.atomic():
-        obj.save()
-        form.save_m2m()
-    return obj
-
-
 @content_admin_required
 def content_edit(request, pk=None):
     content = get_object_or_404(ContentItem, pk=pk) if pk else None
-    form = ContentItemForm(_posted(request), instance=content)
+    form = ContentItemForm(posted(request), instance=content)
     if request.method == "POST" and form.is_valid():
         extra = {} if content else {"created_by": request.user}
         try:
-            saved = _save_with_slug(form, ContentItem, **extra)
+            saved = save_with_slug(form, ContentItem, **extra)
         except IntegrityError:
             form.add_error(None, "Another item was saved with the same title at the same moment; save again.")
         else:
@@ -192,7 +168,7 @@ def content_publish(request, pk):
 
 
 def _lesson_page(request, *, course: ContentItem, lesson: Lesson | None):
-    form = LessonForm(_posted(request), instance=lesson)
+    form = LessonForm(posted(request), instance=lesson)
     if request.method == "POST" and form.is_valid():
         saved = services.lesson_save(lesson=form.save(commit=False), course=course, by=request.user)
         messages.success(request, f"Lesson “{saved.title}” was saved.")
@@ -324,10 +300,10 @@ def _path_page(request, *, path, form, step_form=None, status=200):
 @content_admin_required
 def path_edit(request, pk=None):
     path = get_object_or_404(LearningPath, pk=pk) if pk else None
-    form = LearningPathForm(_posted(request), instance=path)
+    form = LearningPathForm(posted(request), instance=path)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = _save_with_slug(form, LearningPath)
+            saved = save_with_slug(form, LearningPath)
         except IntegrityError:
             form.add_error(None, "Another path was saved with the same title at the same moment; save again.")
         else:
@@ -414,7 +390,7 @@ def step_remove(request, pk):
 @content_admin_required
 def session_edit(request, pk=None):
     session = get_object_or_404(_sessions_with_seats(), pk=pk) if pk else None
-    form = LiveSessionForm(_posted(request), instance=session)
+    form = LiveSessionForm(posted(request), instance=session)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -459,7 +435,7 @@ def session_attendance(request, pk):
     roster = list(selectors.session_roster(session=session))
     registered = [r for r in roster if r.status == RegistrationStatus.REGISTERED]
     waitlisted = [r for r in roster if r.status == RegistrationStatus.WAITLISTED]
-    form = AttendanceForm(_posted(request), registrations=registered)
+    form = AttendanceForm(posted(request), registrations=registered)
     started = session.starts_at <= timezone.now()
     if request.method == "POST":
         if session.cancelled_at:

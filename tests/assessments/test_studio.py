@@ -25,9 +25,9 @@ from apps.assessments.models import (
     Question,
     QuestionKind,
 )
+from apps.core.studio import unique_slug
 from apps.interactions.models import Interaction
 from apps.learning.models import LearningPath, SkillArea, Status
-from apps.learning.services import unique_slug
 from tests.factories import UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.studio import unique_slug
 from apps.interactions.models import Interaction
 from apps.learning import step_types
 from apps.learning.models import (
@@ -23,7 +24,6 @@ from apps.learning.models import (
     StepCompletion,
     StepKind,
 )
-from apps.learning.services import unique_slug
 from tests.factories import UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
