@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.community",
     "apps.roadmap",
     "apps.surveys",
+    "apps.analytics",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +157,8 @@ CELERY_BEAT_SCHEDULE = {
     "certification-expiries": {"task": "apps.assessments.tasks.record_expired_awards", "schedule": 6 * 3600},
     "survey-waves": {"task": "apps.surveys.tasks.send_due_waves", "schedule": 60 * 60},
     "survey-reminders": {"task": "apps.surveys.tasks.send_reminders", "schedule": 60 * 60},
+    # Hourly, so today's scores follow the day's activity; yesterday's is finalised after midnight.
+    "health-recompute": {"task": "apps.analytics.tasks.recompute_health", "schedule": 60 * 60},
 }
 
 REST_FRAMEWORK = {

@@ -1,0 +1,172 @@
+"""Health configuration (versioned, per segment) and the daily health snapshot of every account."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.accounts.models import Account, Segment
+
+COMPONENTS = ("adoption", "engagement", "proficiency", "sentiment", "support")
+COMPONENT_LABELS = {
+    "adoption": "Adoption",
+    "engagement": "Engagement",
+    "proficiency": "Proficiency",
+    "sentiment": "Sentiment",
+    "support": "Support",
+}
+
+
+class Band(models.TextChoices):
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+    NONE = "none", "No data"
+
+
+def default_rules() -> list[dict]:
+    """The default community health rules of METRICS.md, equal weights."""
+    return [
+        {
+            "key": "content",
+            "label": "Viewed content in the last 30 days",
+            "kinds": ["learning.content_viewed", "community.idea_viewed", "community.question_viewed"],
+            "window_days": 30,
+            "weight": 1,
+            "fix": "Nobody has opened a guide, discussion or course lately: share a learning path or an "
+            "answered question that fits their current goal.",
+        },
+        {
+            "key": "updates",
+            "label": "Viewed a product update in the last 60 days",
+            "kinds": ["roadmap.update_read"],
+            "window_days": 60,
+            "weight": 1,
+            "fix": "Nobody has read a product update: send the latest release notes to the admins "
+            "and the sponsor.",
+        },
+        {
+            "key": "ideas",
+            "label": "Submitted or voted on an idea in the last 180 days",
+            "kinds": ["community.idea_submitted", "community.vote_cast"],
+            "window_days": 180,
+            "weight": 1,
+            "fix": "Nobody has voted on or submitted an idea: invite them to vote on ideas in their area.",
+        },
+    ]
+
+
+def default_weights() -> dict[str, float]:
+    return dict.fromkeys(COMPONENTS, 1.0)
+
+
+class HealthConfig(models.Model):
+    """One version of the health rules for a segment ("" is the default for every segment).
+
+    Versions are never edited: saving a change writes the next version, so every stored snapshot
+    can say which rules, windows, weights and bands produced it.
+    """
+
+    segment = models.CharField(max_length=20, choices=Segment.choices, blank=True, default="")
+    version = models.PositiveIntegerField()
+    rules = models.JSONField(default=default_rules)
+    engaged_min_rules = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many rules an account must meet to count as engaged; empty means all of them.",
+    )
+    weights = models.JSONField(default=default_weights)
+    red_below = models.PositiveSmallIntegerField(default=40)
+    green_from = models.PositiveSmallIntegerField(default=70)
+    drop_threshold = models.FloatField(
+        default=0.25,
+        help_text="Flag a content engagement drop when views fall by more than this share.",
+    )
+    support_ticket_penalty = models.PositiveSmallIntegerField(default=10)
+    support_urgent_penalty = models.PositiveSmallIntegerField(default=25)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["segment", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "version"], name="health_config_version_once"),
+            models.CheckConstraint(
+                condition=Q(red_below__lte=models.F("green_from")), name="health_bands_ordered"
+            ),
+            models.CheckConstraint(condition=Q(green_from__lte=100), name="health_green_at_most_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_segment_display() or 'All segments'} v{self.version}"
+
+    def clean(self):
+        if self.red_below > self.green_from:
+            raise ValidationError("Red must end at or below where green starts.")
+        if not self.rules:
+            raise ValidationError("Keep at least one engagement rule.")
+
+    @property
+    def required_rules(self) -> int:
+        return self.engaged_min_rules or len(self.rules)
+
+    def band(self, score: float | None) -> str:
+        """Red below `red_below`; amber from `red_below` up to but not including `green_from`."""
+        if score is None:
+            return Band.NONE
+        if score < self.red_below:
+            return Band.RED
+        if score < self.green_from:
+            return Band.AMBER
+        return Band.GREEN
+
+
+class HealthSnapshotQuerySet(models.QuerySet):
+    def latest_per_account(self):
+        """The snapshots of the most recent day anything was computed."""
+        last = self.order_by("-date").values("date")[:1]
+        return self.filter(date=models.Subquery(last))
+
+
+class HealthSnapshot(models.Model):
+    """An account's health at the end of one day, with everything needed to explain it.
+
+    `components` maps each component to {"score", "weight", "contribution"} (score None = no data);
+    `rules` lists each engagement rule with whether it passed and the interaction that satisfied it;
+    `figures` keeps the raw counts the components were computed from.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="health_snapshots")
+    date = models.DateField()
+    config = models.ForeignKey(HealthConfig, on_delete=models.PROTECT, related_name="snapshots")
+    score = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=5, choices=Band.choices, default=Band.NONE)
+    engagement_score = models.FloatField(null=True, blank=True)
+    rules_met = models.PositiveSmallIntegerField(default=0)
+    engaged = models.BooleanField(default=False)
+    engagement_drop = models.BooleanField(default=False)
+    # The account as it was that day, so month-over-month reports group by then, not now.
+    segment = models.CharField(max_length=20, choices=Segment.choices)
+    arr = models.DecimalField(max_digits=14, decimal_places=2)
+    components = models.JSONField(default=dict)
+    rules = models.JSONField(default=list)
+    figures = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = HealthSnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "account_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "date"], name="health_snapshot_once_per_day"),
+        ]
+        indexes = [models.Index(fields=["date", "band"], name="health_snapshot_date_band")]
+
+    def __str__(self):
+        return f"{self.account_id} {self.date}: {self.score}"

@@ -1,0 +1,172 @@
+"""Health scoring as pure functions over one account's counts (no database). See METRICS.md:
+"Overall customer health" and "Engagement health". The recompute gathers the counts set-wise in
+SQL (services.health_recompute) and hands each account's row to `score_account`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from apps.analytics.models import COMPONENTS, HealthConfig
+from apps.surveys.stats import round_half_away
+
+
+@dataclass
+class AccountCounts:
+    """What the recompute counted for one account in the windows ending at t."""
+
+    licensed_seats: int = 0
+    users: int = 0
+    active_users: int = 0  # any interaction in the last 30 days
+    rule_hits: dict[str, int | None] = field(
+        default_factory=dict
+    )  # rule key -> latest satisfying interaction id
+    content_views: int = 0  # last 30 days
+    content_views_before: int = 0  # the 30 days before those
+    trained_users: int = 0  # completed a course or path in the last 12 months
+    certified_users: int = 0  # earned a certification in the last 12 months
+    support_events: int = 0  # any ticket event in the last 180 days: support data is present
+    tickets_opened: int = 0  # last 30 days
+    urgent_tickets: int = 0  # of those, severity high or urgent
+    nps_responses: int = 0  # latest answer per person, last 12 months
+    promoters: int = 0
+    detractors: int = 0
+    active_seconds: float = 0.0  # last 30 days
+    visit_days: int = 0  # distinct active days in the last 30 days
+
+
+def _ratio(numerator, denominator) -> Fraction | None:
+    return None if not denominator else Fraction(numerator) / Fraction(denominator)
+
+
+def component_scores(counts: AccountCounts, config: HealthConfig) -> dict[str, float | None]:
+    """Each component 0-100, or None when the account has no data for it."""
+    utilisation = _ratio(counts.active_users, counts.licensed_seats)
+    adoption = None if utilisation is None else 100 * min(Fraction(1), utilisation)
+
+    total_weight = sum(Fraction(str(rule["weight"])) for rule in config.rules)
+    passed_weight = sum(
+        Fraction(str(rule["weight"])) for rule in config.rules if counts.rule_hits.get(rule["key"])
+    )
+    engagement = None if not total_weight else 100 * passed_weight / total_weight
+
+    trained, certified = (
+        _ratio(counts.trained_users, counts.users),
+        _ratio(counts.certified_users, counts.users),
+    )
+    proficiency = None if trained is None else 100 * min(Fraction(1), (trained + certified) / 2)
+
+    nps = _ratio(counts.promoters - counts.detractors, counts.nps_responses)
+    sentiment = None if nps is None else 50 * (nps + 1)  # NPS -100..100 mapped onto 0..100
+
+    support = None
+    if counts.support_events:
+        penalty = (
+            config.support_ticket_penalty * counts.tickets_opened
+            + config.support_urgent_penalty * counts.urgent_tickets
+        )
+        support = Fraction(max(0, 100 - penalty))
+
+    scores = {
+        "adoption": adoption,
+        "engagement": engagement,
+        "proficiency": proficiency,
+        "sentiment": sentiment,
+        "support": support,
+    }
+    return {name: None if value is None else float(value) for name, value in scores.items()}
+
+
+def overall(scores: dict[str, float | None], weights: dict[str, float]) -> tuple[int | None, dict]:
+    """sum(weight x score) / sum(weight) over the components that have data and a weight.
+
+    Returns the whole-number score (half away from zero; None when no component has data) and,
+    per component, its score, weight and contribution (the contributions add up to the score
+    before rounding). A component without data is left out, never scored as 0 or 100.
+    """
+    used = {
+        name: Fraction(str(weights.get(name, 0)))
+        for name in COMPONENTS
+        if scores.get(name) is not None and weights.get(name, 0)
+    }
+    total = sum(used.values())
+    parts = {}
+    for name in COMPONENTS:
+        weight = float(weights.get(name, 0))
+        score = scores.get(name)
+        contribution = None
+        if name in used and total:
+            contribution = float(used[name] * Fraction(score) / total)
+        parts[name] = {"score": score, "weight": weight, "contribution": contribution}
+    if not total:
+        return None, parts
+    value = sum(used[name] * Fraction(scores[name]) for name in used) / total
+    return round_half_away(value), parts
+
+
+def engagement_drop(counts: AccountCounts, threshold: float) -> bool:
+    """Fewer content views in the last 30 days than in the 30 before, by more than the threshold."""
+    if not counts.content_views_before:
+        return False
+    fall = Fraction(counts.content_views_before - counts.content_views, counts.content_views_before)
+    return fall > Fraction(str(threshold))
+
+
+@dataclass
+class AccountScore:
+    score: int | None
+    band: str
+    engagement_score: float | None
+    rules_met: int
+    engaged: bool
+    engagement_drop: bool
+    components: dict
+    rules: list[dict]
+    figures: dict
+
+
+def score_account(counts: AccountCounts, config: HealthConfig) -> AccountScore:
+    scores = component_scores(counts, config)
+    score, parts = overall(scores, config.weights)
+    rules = [
+        {
+            "key": rule["key"],
+            "label": rule["label"],
+            "weight": rule["weight"],
+            "window_days": rule["window_days"],
+            "passed": bool(counts.rule_hits.get(rule["key"])),
+            "interaction_id": counts.rule_hits.get(rule["key"]),
+        }
+        for rule in config.rules
+    ]
+    rules_met = sum(1 for rule in rules if rule["passed"])
+    utilisation = _ratio(counts.active_users, counts.licensed_seats)
+    figures = {
+        "licensed_seats": counts.licensed_seats,
+        "users": counts.users,
+        "active_users": counts.active_users,
+        "utilisation": None if utilisation is None else float(utilisation),
+        "overage": utilisation is not None and utilisation > 1,
+        "content_views": counts.content_views,
+        "content_views_before": counts.content_views_before,
+        "trained_users": counts.trained_users,
+        "certified_users": counts.certified_users,
+        "tickets_opened": counts.tickets_opened,
+        "urgent_tickets": counts.urgent_tickets,
+        "nps_responses": counts.nps_responses,
+        "promoters": counts.promoters,
+        "detractors": counts.detractors,
+        "active_seconds": counts.active_seconds,
+        "visit_days": counts.visit_days,
+    }
+    return AccountScore(
+        score=score,
+        band=config.band(score),
+        engagement_score=scores["engagement"],
+        rules_met=rules_met,
+        engaged=rules_met >= config.required_rules,
+        engagement_drop=engagement_drop(counts, config.drop_threshold),
+        components=parts,
+        rules=rules,
+        figures=figures,
+    )

@@ -1,0 +1,357 @@
+"""Writes of the analytics app: health configuration versions and the daily health snapshots."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from apps.accounts.models import Account, AccountStatus, Renewal, RenewalOutcome, User
+from apps.accounts.services import ServiceError
+from apps.analytics.models import COMPONENTS, HealthConfig, HealthSnapshot
+from apps.analytics.scoring import AccountCounts, score_account
+from apps.interactions.models import Interaction
+
+CONTENT_KINDS = ("learning.content_viewed", "community.idea_viewed", "community.question_viewed")
+TRAINED_KINDS = ("learning.course_completed", "learning.path_completed")
+CERTIFIED_KINDS = ("certification.earned",)
+NPS_KIND = "survey.response_submitted"
+SUPPORT_OPENED = "support.ticket_opened"
+SUPPORT_KINDS = ("support.ticket_opened", "support.ticket_closed")
+URGENT_SEVERITIES = ("high", "urgent", "critical")
+ACTIVE_TIME_KINDS = ("portal.active_time", "learning.active_time")
+# Things that happen *to* a person (an invitation sent, a certificate expiring) do not make them
+# active; everything else a person does does.
+PASSIVE_KINDS = (
+    "survey.invitation_sent",
+    "certification.expired",
+    "certification.revoked",
+    "learning.session_promoted",
+)
+ACTIVE_WINDOW = timedelta(days=30)
+TRAINED_WINDOW = timedelta(days=365)
+SUPPORT_WINDOW = timedelta(days=180)
+
+
+class AnalyticsError(ServiceError):
+    pass
+
+
+def day_end(day: date) -> datetime:
+    """The moment t a day's snapshot is taken at: midnight after the day, in the portal's zone."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+
+def health_config_current(*, segment: str = "") -> HealthConfig:
+    """The newest version for the segment, falling back to the default; version 1 is created on
+    first use so a fresh install scores with the METRICS.md defaults."""
+    config = HealthConfig.objects.filter(segment=segment).order_by("-version").first()
+    if config is None and segment:
+        return health_config_current(segment="")
+    if config is None:
+        config, _ = HealthConfig.objects.get_or_create(segment="", version=1)
+    return config
+
+
+def health_configs_current() -> dict[str, HealthConfig]:
+    """{segment: newest config} for every segment that has its own, plus "" (the default)."""
+    default = health_config_current(segment="")
+    newest = {}
+    for config in HealthConfig.objects.order_by("segment", "-version"):
+        newest.setdefault(config.segment, config)
+    newest[""] = newest.get("", default)
+    return newest
+
+
+def _clean_rules(rules: list[dict]) -> list[dict]:
+    from apps.interactions import kinds as registry
+
+    if not rules:
+        raise AnalyticsError("Keep at least one engagement rule.")
+    cleaned, keys = [], set()
+    for index, rule in enumerate(rules, start=1):
+        key = str(rule.get("key") or f"rule{index}").strip()
+        if key in keys:
+            raise AnalyticsError(f"Two rules share the key {key!r}.")
+        keys.add(key)
+        unknown = [kind for kind in rule.get("kinds", []) if registry.get(kind) is None]
+        if not rule.get("kinds") or unknown:
+            raise AnalyticsError(
+                f"Rule {index}: choose interaction kinds from the list ({', '.join(unknown)})."
+            )
+        window, weight = int(rule.get("window_days", 0)), float(rule.get("weight", 0))
+        if not 1 <= window <= 730:
+            raise AnalyticsError(f"Rule {index}: the window is 1 to 730 days.")
+        if not 0 <= weight <= 100:
+            raise AnalyticsError(f"Rule {index}: the weight is 0 to 100.")
+        cleaned.append(
+            {
+                "key": key,
+                "label": str(rule.get("label") or key)[:120],
+                "kinds": list(rule["kinds"]),
+                "window_days": window,
+                "weight": weight,
+                "fix": str(rule.get("fix", ""))[:300],
+            }
+        )
+    return cleaned
+
+
+def health_config_save(
+    *,
+    by: User,
+    segment: str = "",
+    rules: list[dict],
+    weights: dict[str, float],
+    red_below: int,
+    green_from: int,
+    engaged_min_rules: int | None = None,
+    drop_threshold: float = 0.25,
+    support_ticket_penalty: int = 10,
+    support_urgent_penalty: int = 25,
+    note: str = "",
+) -> HealthConfig:
+    """Write the next version of a segment's health rules. Stored snapshots keep their version."""
+    if not (by.is_authenticated and by.is_cs_manager):
+        raise AnalyticsError("Only a CS manager can change the health rules.")
+    rules = _clean_rules(rules)
+    if not 0 <= red_below <= green_from <= 100:
+        raise AnalyticsError("Bands: red ends at or below where green starts, both within 0-100.")
+    if set(weights) - set(COMPONENTS) or any(not 0 <= float(w) <= 100 for w in weights.values()):
+        raise AnalyticsError("Component weights are 0 to 100.")
+    if not any(float(w) for w in weights.values()):
+        raise AnalyticsError("Give at least one component a weight.")
+    if engaged_min_rules is not None and not 1 <= engaged_min_rules <= len(rules):
+        raise AnalyticsError(f"An engaged account meets 1 to {len(rules)} rules.")
+    if not 0 <= drop_threshold < 1:
+        raise AnalyticsError("The drop threshold is a share between 0 and 1.")
+    with transaction.atomic():
+        last = HealthConfig.objects.select_for_update().filter(segment=segment).order_by("-version").first()
+        return HealthConfig.objects.create(
+            segment=segment,
+            version=(last.version + 1) if last else 1,
+            rules=rules,
+            weights={name: float(weights.get(name, 0)) for name in COMPONENTS},
+            red_below=red_below,
+            green_from=green_from,
+            engaged_min_rules=engaged_min_rules,
+            drop_threshold=drop_threshold,
+            support_ticket_penalty=support_ticket_penalty,
+            support_urgent_penalty=support_urgent_penalty,
+            created_by=by,
+            note=note[:200],
+        )
+
+
+# --- the daily recompute -----------------------------------------------------------------------
+
+
+def accounts_active_on(day: date):
+    """Accounts that were customers at the end of `day`: the contract had started, no renewal was
+    lost on or before it, and the account is still active or had a renewal still ahead."""
+    lost_before = Renewal.objects.filter(
+        account_id=OuterRef("pk"), outcome=RenewalOutcome.LOST, close_date__lte=day
+    )
+    ahead = Renewal.objects.filter(account_id=OuterRef("pk"), close_date__gt=day)
+    return (
+        Account.objects.filter(Q(contract_start__isnull=True) | Q(contract_start__lte=day))
+        .exclude(Exists(lost_before))
+        .filter(Q(status=AccountStatus.ACTIVE) | Exists(ahead))
+    )
+
+
+def _window(t: datetime, days: int | timedelta) -> Q:
+    span = days if isinstance(days, timedelta) else timedelta(days=days)
+    return Q(occurred_at__gte=t - span, occurred_at__lt=t)
+
+
+def _interaction_counts(t: datetime, configs: dict[str, HealthConfig], account_ids) -> dict[int, dict]:
+    """One pass over the log with conditional aggregates: every windowed count of every account."""
+    aggregates = {
+        "active_users": Count(
+            "user_id", distinct=True, filter=_window(t, ACTIVE_WINDOW) & ~Q(kind__in=PASSIVE_KINDS)
+        ),
+        "content_views": Count("id", filter=_window(t, 30) & Q(kind__in=CONTENT_KINDS)),
+        "content_views_before": Count(
+            "id",
+            filter=Q(
+                kind__in=CONTENT_KINDS,
+                occurred_at__gte=t - timedelta(days=60),
+                occurred_at__lt=t - timedelta(days=30),
+            ),
+        ),
+        "trained_users": Count(
+            "user_id", distinct=True, filter=_window(t, TRAINED_WINDOW) & Q(kind__in=TRAINED_KINDS)
+        ),
+        "certified_users": Count(
+            "user_id", distinct=True, filter=_window(t, TRAINED_WINDOW) & Q(kind__in=CERTIFIED_KINDS)
+        ),
+        "support_events": Count("id", filter=_window(t, SUPPORT_WINDOW) & Q(kind__in=SUPPORT_KINDS)),
+        "tickets_opened": Count("id", filter=_window(t, 30) & Q(kind=SUPPORT_OPENED)),
+        "urgent_tickets": Count(
+            "id",
+            filter=_window(t, 30) & Q(kind=SUPPORT_OPENED, properties__severity__in=URGENT_SEVERITIES),
+        ),
+        "active_seconds": Sum("value", filter=_window(t, 30) & Q(kind__in=ACTIVE_TIME_KINDS)),
+        "visit_days": Count(
+            TruncDate("occurred_at"),
+            distinct=True,
+            filter=_window(t, 30) & Q(user__isnull=False) & ~Q(kind__in=PASSIVE_KINDS),
+        ),
+    }
+    longest = max([365, 180, 60, *(rule["window_days"] for c in configs.values() for rule in c.rules)])
+    for config in configs.values():
+        for rule in config.rules:
+            aggregates[f"rule_{config.pk}_{rule['key']}"] = Max(
+                "id", filter=_window(t, rule["window_days"]) & Q(kind__in=rule["kinds"])
+            )
+    rows = (
+        Interaction.objects.filter(account_id__in=account_ids)
+        .filter(_window(t, longest))
+        .order_by()
+        .values("account_id")
+        .annotate(**aggregates)
+    )
+    return {row["account_id"]: row for row in rows}
+
+
+def _nps_counts(t: datetime, account_ids) -> dict[int, dict]:
+    """Promoters, detractors and respondents per account: each person's latest answer in 12 months."""
+    later = Interaction.objects.filter(kind=NPS_KIND, user_id=OuterRef("user_id"), occurred_at__lt=t).filter(
+        Q(occurred_at__gt=OuterRef("occurred_at"))
+        | Q(occurred_at=OuterRef("occurred_at"), id__gt=OuterRef("id"))
+    )
+    rows = (
+        Interaction.objects.filter(kind=NPS_KIND, account_id__in=account_ids, user__isnull=False)
+        .filter(_window(t, TRAINED_WINDOW))
+        .exclude(Exists(later))
+        .order_by()
+        .values("account_id")
+        .annotate(
+            n=Count("id"),
+            promoters=Count("id", filter=Q(value__gte=9)),
+            detractors=Count("id", filter=Q(value__lte=6)),
+        )
+    )
+    return {row["account_id"]: row for row in rows}
+
+
+def health_recompute(*, day: date | None = None, account_ids: list[int] | None = None) -> int:
+    """Compute and store the health snapshot of every account active at the end of `day`
+    (default today, as of now), in a fixed number of queries whatever the number of accounts.
+    Idempotent: recomputing a day with the same data writes the same rows.
+
+    `account_ids` limits the work to some accounts (refreshing one account after new activity).
+    Returns the number of snapshots written.
+    """
+    day = day or timezone.localdate()
+    t = day_end(day)
+    configs = health_configs_current()
+    accounts = accounts_active_on(day)
+    if account_ids is not None:
+        accounts = accounts.filter(pk__in=account_ids)
+    accounts = list(accounts.values("pk", "segment", "arr", "licensed_seats"))
+    ids = [a["pk"] for a in accounts]
+    if not ids:
+        _drop_stale(day, keep=[], account_ids=account_ids)
+        return 0
+    id_filter = ids if account_ids is not None else Account.objects.values("pk")
+    counts = _interaction_counts(t, configs, id_filter)
+    nps = _nps_counts(t, id_filter)
+    users = dict(
+        User.objects.filter(account_id__in=id_filter, is_active=True, date_joined__lt=t)
+        .order_by()
+        .values("account_id")
+        .annotate(n=Count("id"))
+        .values_list("account_id", "n")
+    )
+    snapshots = []
+    for account in accounts:
+        config = configs.get(account["segment"], configs[""])
+        row = counts.get(account["pk"], {})
+        answers = nps.get(account["pk"], {})
+        result = score_account(
+            AccountCounts(
+                licensed_seats=account["licensed_seats"],
+                users=users.get(account["pk"], 0),
+                active_users=row.get("active_users", 0),
+                rule_hits={rule["key"]: row.get(f"rule_{config.pk}_{rule['key']}") for rule in config.rules},
+                content_views=row.get("content_views", 0),
+                content_views_before=row.get("content_views_before", 0),
+                trained_users=row.get("trained_users", 0),
+                certified_users=row.get("certified_users", 0),
+                support_events=row.get("support_events", 0),
+                tickets_opened=row.get("tickets_opened", 0),
+                urgent_tickets=row.get("urgent_tickets", 0),
+                nps_responses=answers.get("n", 0),
+                promoters=answers.get("promoters", 0),
+                detractors=answers.get("detractors", 0),
+                active_seconds=float(row.get("active_seconds") or 0),
+                visit_days=row.get("visit_days", 0),
+            ),
+            config,
+        )
+        snapshots.append(
+            HealthSnapshot(
+                account_id=account["pk"],
+                date=day,
+                config=config,
+                score=result.score,
+                band=result.band,
+                engagement_score=result.engagement_score,
+                rules_met=result.rules_met,
+                engaged=result.engaged,
+                engagement_drop=result.engagement_drop,
+                segment=account["segment"],
+                arr=account["arr"],
+                components=result.components,
+                rules=result.rules,
+                figures=result.figures,
+            )
+        )
+    with transaction.atomic():
+        _drop_stale(day, keep=ids, account_ids=account_ids)
+        HealthSnapshot.objects.bulk_create(
+            snapshots,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["account", "date"],
+            update_fields=[
+                "config",
+                "score",
+                "band",
+                "engagement_score",
+                "rules_met",
+                "engaged",
+                "engagement_drop",
+                "segment",
+                "arr",
+                "components",
+                "rules",
+                "figures",
+            ],
+        )
+    return len(snapshots)
+
+
+def _drop_stale(day: date, *, keep: list[int], account_ids: list[int] | None) -> None:
+    """Remove the day's snapshots of accounts that were not customers that day (after a CRM fix)."""
+    stale = HealthSnapshot.objects.filter(date=day).exclude(account_id__in=keep)
+    if account_ids is not None:
+        stale = stale.filter(account_id__in=account_ids)
+    stale.delete()
+
+
+def health_recompute_range(*, start: date, end: date, step_days: int = 1) -> int:
+    """Recompute every `step_days`-th day in [start, end]; for backfills."""
+    written, day = 0, start
+    while day <= end:
+        written += health_recompute(day=day)
+        day += timedelta(days=step_days)
+    return written
