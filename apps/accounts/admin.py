@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from apps.accounts.models import Account, Invitation, Renewal, User
+from apps.accounts.models import Account, ImportJob, Invitation, Renewal, User
 
 
 class RenewalInline(admin.TabularInline):
@@ -56,3 +56,17 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "account", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
     search_fields = ["email", "account__name"]
     readonly_fields = ["token_digest"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "file_name", "created_by", "status", "total_rows", "error_count"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["created_by"]
+    exclude = ["content"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
-from apps.accounts.models import CUSTOMER_ROLES, Segment
+from apps.accounts.models import CUSTOMER_ROLES, ImportKind, Segment
 
 
 class InvitationForm(forms.Form):
@@ -48,3 +48,12 @@ class AccountFilterForm(forms.Form):
     segment = forms.ChoiceField(choices=[("", "All segments"), *Segment.choices], required=False)
     mine = forms.BooleanField(label="Only my accounts", required=False)
     sort = forms.ChoiceField(choices=[(k, k) for k in SORTS], required=False)
+
+
+class CrmImportForm(forms.Form):
+    kind = forms.ChoiceField(label="The file holds", choices=ImportKind.choices)
+    file = forms.FileField(
+        label="CSV file",
+        help_text="A CSV file in UTF-8, up to 5 MB, with the column names in its first row.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

@@ -3,8 +3,10 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import OperationalError
 from django.template.loader import render_to_string
 
+from apps.accounts import crm_import
 from apps.accounts.models import Invitation
 
 
@@ -20,3 +22,8 @@ def invitation_send_email(*, invitation_id: int, accept_url: str) -> None:
         from_email=None,
         recipient_list=[invitation.email],
     )
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=6)
+def import_job_run(*, job_id: int) -> None:
+    crm_import.import_job_run(job_id=job_id)

@@ -5,14 +5,15 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from apps.accounts import selectors, services
-from apps.accounts.forms import AccountFilterForm, InvitationAcceptForm, InvitationForm
-from apps.accounts.models import Invitation
-from apps.accounts.permissions import customer_admin_required, staff_required
+from apps.accounts import crm_import, selectors, services
+from apps.accounts.forms import AccountFilterForm, CrmImportForm, InvitationAcceptForm, InvitationForm
+from apps.accounts.models import ImportJob, ImportKind, Invitation
+from apps.accounts.permissions import cs_manager_required, customer_admin_required, staff_required
 
 
 @customer_admin_required
@@ -129,3 +130,46 @@ def customer_detail(request, pk):
             "renewals": selectors.account_renewals(account=account),
         },
     )
+
+
+@cs_manager_required
+def crm_import_upload(request):
+    form = CrmImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = crm_import.import_job_create(
+                created_by=request.user,
+                kind=form.cleaned_data["kind"],
+                uploaded_file=form.cleaned_data["file"],
+            )
+        except crm_import.ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("crm_import_job", pk=job.pk)
+    return TemplateResponse(
+        request,
+        "accounts/crm_import.html",
+        {
+            "form": form,
+            "jobs": crm_import.import_job_list(),
+            "guides": [(kind, label, crm_import.COLUMNS[kind]) for kind, label in ImportKind.choices],
+            "max_mb": crm_import.MAX_FILE_BYTES // 1024 // 1024,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@cs_manager_required
+def crm_import_job(request, pk):
+    job = get_object_or_404(ImportJob.objects.select_related("created_by").defer("content"), pk=pk)
+    template = "accounts/crm_import_job.html#job-status" if request.htmx else "accounts/crm_import_job.html"
+    return TemplateResponse(request, template, {"job": job})
+
+
+@cs_manager_required
+def crm_import_template(request, kind):
+    if kind not in ImportKind.values:
+        raise Http404("No such import.")
+    response = HttpResponse(crm_import.template_csv(kind=kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cairn-{kind}-import.csv"'
+    return response
