@@ -40,7 +40,8 @@ NAV = [
     NavItem(
         "Customers", "customer_list", (Role.CONTENT_ADMIN, Role.CS_MANAGER), prefixes=("/integrations/",)
     ),
-    NavItem("Skills", "skills_accounts", (Role.CS_MANAGER,)),
+    # Skills across customers is one of the CS manager's reports, so it sits under Health.
+    NavItem("Health", "portfolio", (Role.CS_MANAGER,), prefixes=("/analytics/", "/skills/accounts/")),
     NavItem("Surveys", "campaign_list", (Role.CS_MANAGER,)),
 ]
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.accounts.urls import api_urlpatterns as accounts_api
+from apps.analytics.urls import api_urlpatterns as analytics_api
 from apps.assessments.urls import api_urlpatterns as assessments_api
 from apps.community.urls import api_urlpatterns as community_api
 from apps.interactions.urls import api_urlpatterns as interactions_api
@@ -23,6 +24,7 @@ api_v1 = [
     *community_api,
     *roadmap_api,
     *surveys_api,
+    *analytics_api,
 ]
 
 urlpatterns = [
@@ -44,6 +46,7 @@ urlpatterns = [
     path("", include("apps.community.urls")),
     path("", include("apps.roadmap.urls")),
     path("", include("apps.surveys.urls")),
+    path("", include("apps.analytics.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

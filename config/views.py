@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from apps.accounts import selectors as account_selectors
+from apps.analytics import selectors as analytics_selectors
 from apps.interactions import selectors as interaction_selectors
 from apps.learning import selectors as learning_selectors
 
@@ -70,10 +71,22 @@ def _cs_manager_home(request):
     )
     for account in accounts:
         account.active_30d = active.get(account.pk, 0)
+    latest, earlier = analytics_selectors.portfolio_dates()
+    at_risk = []
+    if latest is not None:
+        mine_by_health = analytics_selectors.portfolio_list(
+            latest=latest,
+            earlier=earlier,
+            user=user,
+            filters=analytics_selectors.PortfolioFilters(owner="mine", sort="score"),
+        )
+        at_risk = analytics_selectors.portfolio_with_trends(mine_by_health[:5], since=earlier)
     return TemplateResponse(
         request,
         "home/cs_manager.html",
         {
+            "at_risk": at_risk,
+            "health_date": latest,
             "accounts": accounts,
             "totals": account_selectors.portfolio_totals(accounts=mine.order_by()),
             "renewals_due": account_selectors.renewals_due(user=user, within_days=90)[:10],

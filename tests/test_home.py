@@ -53,6 +53,18 @@ def test_cs_manager_sees_own_book(client_of, csm, account_a, account_b):
     response = client_of(csm).get(HOME)
     assert "Your book of business" in response.text
     assert [a.name for a in response.context["accounts"]] == ["Account A"]
+    assert "Health scores appear after the first daily recompute" in response.text
+
+
+def test_cs_manager_home_lists_their_lowest_health_accounts(client_of, csm, account_a, account_b):
+    from apps.analytics.services import health_recompute
+
+    account_a.cs_manager = csm
+    account_a.save()
+    health_recompute()
+    response = client_of(csm).get(HOME)
+    assert [a.name for a in response.context["at_risk"]] == ["Account A"]  # not B: not theirs
+    assert f'href="/analytics/accounts/{account_a.pk}/"' in response.text
 
 
 def test_content_admin_sees_the_week(client_of, content, alice):
@@ -72,5 +84,6 @@ def test_home_query_count_is_bounded(request, client_of, who, django_assert_max_
     InteractionFactory.create_batch(5, user=request.getfixturevalue("alice"))
     client = client_of(user)
     # Customers' home pages add their learning (paths in progress, sessions, recommendations).
-    with django_assert_max_num_queries(16 if user.is_customer else 10):
+    # A CS manager's home adds the health of their accounts (two dates and one list).
+    with django_assert_max_num_queries(16 if user.is_customer else 13):
         assert client.get(HOME).status_code == 200

@@ -1,6 +1,7 @@
 from django.core.management import call_command
 
 from apps.accounts.models import Account, Renewal, User
+from apps.analytics.models import HealthSnapshot
 from apps.interactions.models import IntegrationToken, Interaction
 
 
@@ -30,6 +31,11 @@ def test_seed_demo_is_realistic_and_idempotent(db):
         assert user.role == role and user.check_password("cairn-demo")
     assert User.objects.get(email="sponsor@example.com").is_executive_sponsor
     assert IntegrationToken.objects.filter(source="demo-telemetry").exists()
+    # Health history: month ends over 18 months, so trends and the backtest have data.
+    months = {day.strftime("%Y-%m") for day in HealthSnapshot.objects.values_list("date", flat=True)}
+    assert len(months) >= 17
+    assert HealthSnapshot.objects.values("band").distinct().count() >= 2
+    snapshots = HealthSnapshot.objects.count()
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts == (
@@ -38,6 +44,7 @@ def test_seed_demo_is_realistic_and_idempotent(db):
         Renewal.objects.count(),
         Interaction.objects.count(),
     )
+    assert HealthSnapshot.objects.count() == snapshots
 
 
 def test_demo_token_works_for_ingestion(db, client):

@@ -10,6 +10,7 @@ None values leave a gap. Colours come from CSS classes (chart__series--N, chart_
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from django.utils.html import escape, format_html, format_html_join
@@ -42,8 +43,16 @@ def _marker(shape: str, x: float, y: float) -> str:
 
 
 def _ticks(y_min: float, y_max: float, count: int = 4) -> list[float]:
-    step = (y_max - y_min) / count
-    return [y_min + step * i for i in range(count + 1)]
+    """About `count` gridlines at round steps (1, 2, 2.5 or 5 times a power of ten)."""
+    span = (y_max - y_min) / count or 1
+    power = 10 ** math.floor(math.log10(span))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= span)
+    first = math.ceil(y_min / step) * step
+    ticks, value = [], first
+    while value <= y_max + 1e-9:
+        ticks.append(value)
+        value += step
+    return ticks
 
 
 def _number(value: float) -> str:
@@ -94,7 +103,7 @@ def line_chart(
     # At most ~8 x labels, so a year of months or a half-year of weeks stays legible.
     every = max(1, -(-len(labels) // 8))
     for i, label in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
+        if (len(labels) - 1 - i) % every == 0:  # counted from the latest, so it is always labelled
             parts.append(
                 f'<text class="chart__axis" x="{x_at(i):.1f}" y="{HEIGHT - BOTTOM + 18}" '
                 f'text-anchor="middle">{escape(label)}</text>'

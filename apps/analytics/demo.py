@@ -18,7 +18,7 @@ def seed(ctx) -> None:
         ctx.write("analytics: health history already computed")
         return
     days = {month.end - timedelta(days=1) for month in last_months(ctx.today, MONTHS)[:-1]}
-    days |= {ctx.today - timedelta(days=back) for back in range(0, 7 * 26, 7)}  # weekly for 6 months
+    days |= {ctx.today - timedelta(days=back) for back in range(0, 7 * 13, 7)}  # weekly for a quarter
     days |= {ctx.today - timedelta(days=back) for back in range(DAILY_DAYS)}
     written = sum(health_recompute(day=day) for day in sorted(days))
     ctx.write(f"analytics: {written} health snapshots over {len(days)} days")

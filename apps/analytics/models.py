@@ -63,6 +63,10 @@ def default_weights() -> dict[str, float]:
     return dict.fromkeys(COMPONENTS, 1.0)
 
 
+def default_core_kinds() -> list[str]:
+    return ["product.feature_used"]
+
+
 class HealthConfig(models.Model):
     """One version of the health rules for a segment ("" is the default for every segment).
 
@@ -84,6 +88,13 @@ class HealthConfig(models.Model):
     drop_threshold = models.FloatField(
         default=0.25,
         help_text="Flag a content engagement drop when views fall by more than this share.",
+    )
+    core_kinds = models.JSONField(
+        default=default_core_kinds,
+        help_text="The product's core actions; a user with enough different ones is an advanced user.",
+    )
+    advanced_min_features = models.PositiveSmallIntegerField(
+        default=3, help_text="Distinct core features used in 30 days that make an advanced user."
     )
     support_ticket_penalty = models.PositiveSmallIntegerField(default=10)
     support_urgent_penalty = models.PositiveSmallIntegerField(default=25)

@@ -18,6 +18,7 @@ class AccountCounts:
     licensed_seats: int = 0
     users: int = 0
     active_users: int = 0  # any interaction in the last 30 days
+    advanced_users: int = 0  # used at least K distinct core features in the last 30 days
     rule_hits: dict[str, int | None] = field(
         default_factory=dict
     )  # rule key -> latest satisfying interaction id
@@ -37,6 +38,10 @@ class AccountCounts:
 
 def _ratio(numerator, denominator) -> Fraction | None:
     return None if not denominator else Fraction(numerator) / Fraction(denominator)
+
+
+def _float(value: Fraction | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def component_scores(counts: AccountCounts, config: HealthConfig) -> dict[str, float | None]:
@@ -145,6 +150,13 @@ def score_account(counts: AccountCounts, config: HealthConfig) -> AccountScore:
         "licensed_seats": counts.licensed_seats,
         "users": counts.users,
         "active_users": counts.active_users,
+        "advanced_users": counts.advanced_users,
+        # Basic users are active without being advanced; both as shares of the licensed seats.
+        "basic_users": max(0, counts.active_users - counts.advanced_users),
+        "advanced_share": _float(_ratio(counts.advanced_users, counts.licensed_seats)),
+        "basic_share": _float(
+            _ratio(max(0, counts.active_users - counts.advanced_users), counts.licensed_seats)
+        ),
         "utilisation": None if utilisation is None else float(utilisation),
         "overage": utilisation is not None and utilisation > 1,
         "content_views": counts.content_views,

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import Account, AccountStatus, Renewal, RenewalOutcome, User
 from apps.accounts.services import ServiceError
-from apps.analytics.models import COMPONENTS, HealthConfig, HealthSnapshot
+from apps.analytics.models import COMPONENTS, HealthConfig, HealthSnapshot, default_core_kinds
 from apps.analytics.scoring import AccountCounts, score_account
+from apps.interactions import kinds as registry
 from apps.interactions.models import Interaction
 
 CONTENT_KINDS = ("learning.content_viewed", "community.idea_viewed", "community.question_viewed")
@@ -34,6 +36,9 @@ PASSIVE_KINDS = (
 ACTIVE_WINDOW = timedelta(days=30)
 TRAINED_WINDOW = timedelta(days=365)
 SUPPORT_WINDOW = timedelta(days=180)
+
+
+RULE_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
 class AnalyticsError(ServiceError):
@@ -69,22 +74,25 @@ def health_configs_current() -> dict[str, HealthConfig]:
     return newest
 
 
-def _clean_rules(rules: list[dict]) -> list[dict]:
-    from apps.interactions import kinds as registry
+def _check_kinds(names: list[str], what: str) -> None:
+    unknown = [name for name in names if registry.get(name) is None]
+    if not names or unknown:
+        raise AnalyticsError(f"{what}: choose interaction kinds from the list ({', '.join(unknown)}).")
 
+
+def _clean_rules(rules: list[dict]) -> list[dict]:
     if not rules:
         raise AnalyticsError("Keep at least one engagement rule.")
     cleaned, keys = [], set()
     for index, rule in enumerate(rules, start=1):
         key = str(rule.get("key") or f"rule{index}").strip()
+        if not RULE_KEY.match(key):
+            # Keys name SQL aliases in the recompute: keep them to a safe alphabet.
+            raise AnalyticsError(f"Rule {index}: its key is lowercase letters, digits and _ (at most 40).")
         if key in keys:
             raise AnalyticsError(f"Two rules share the key {key!r}.")
         keys.add(key)
-        unknown = [kind for kind in rule.get("kinds", []) if registry.get(kind) is None]
-        if not rule.get("kinds") or unknown:
-            raise AnalyticsError(
-                f"Rule {index}: choose interaction kinds from the list ({', '.join(unknown)})."
-            )
+        _check_kinds(list(rule.get("kinds") or []), f"Rule {index}")
         window, weight = int(rule.get("window_days", 0)), float(rule.get("weight", 0))
         if not 1 <= window <= 730:
             raise AnalyticsError(f"Rule {index}: the window is 1 to 730 days.")
@@ -115,6 +123,8 @@ def health_config_save(
     drop_threshold: float = 0.25,
     support_ticket_penalty: int = 10,
     support_urgent_penalty: int = 25,
+    core_kinds: list[str] | None = None,
+    advanced_min_features: int = 3,
     note: str = "",
 ) -> HealthConfig:
     """Write the next version of a segment's health rules. Stored snapshots keep their version."""
@@ -129,6 +139,10 @@ def health_config_save(
         raise AnalyticsError("Give at least one component a weight.")
     if engaged_min_rules is not None and not 1 <= engaged_min_rules <= len(rules):
         raise AnalyticsError(f"An engaged account meets 1 to {len(rules)} rules.")
+    core_kinds = list(core_kinds) if core_kinds is not None else default_core_kinds()
+    _check_kinds(core_kinds, "Core actions")
+    if not 1 <= advanced_min_features <= 50:
+        raise AnalyticsError("An advanced user uses 1 to 50 distinct core features.")
     if not 0 <= drop_threshold < 1:
         raise AnalyticsError("The drop threshold is a share between 0 and 1.")
     with transaction.atomic():
@@ -144,6 +158,8 @@ def health_config_save(
             drop_threshold=drop_threshold,
             support_ticket_penalty=support_ticket_penalty,
             support_urgent_penalty=support_urgent_penalty,
+            core_kinds=core_kinds,
+            advanced_min_features=advanced_min_features,
             created_by=by,
             note=note[:200],
         )
@@ -242,6 +258,29 @@ def _nps_counts(t: datetime, account_ids) -> dict[int, dict]:
     return {row["account_id"]: row for row in rows}
 
 
+def _people_counts(t: datetime, configs: dict[str, HealthConfig], account_ids) -> dict[int, dict]:
+    """Users per account on the day, and how many used at least K distinct core features in the
+    last 30 days (per config, since segments may define core actions differently). One query."""
+    people = User.objects.filter(account_id__in=account_ids, is_active=True)
+    aggregates = {"users": Count("id", filter=Q(date_joined__lt=t))}
+    for config in configs.values():
+        features = (
+            Interaction.objects.filter(user_id=OuterRef("pk"), kind__in=config.core_kinds)
+            .filter(_window(t, ACTIVE_WINDOW))
+            .order_by()
+            .values("user_id")
+            .annotate(n=Count("subject_id", distinct=True))
+            .values("n")[:1]
+        )
+        name = f"features_{config.pk}"
+        people = people.annotate(**{name: Subquery(features)})
+        aggregates[f"advanced_{config.pk}"] = Count(
+            "id", filter=Q(**{f"{name}__gte": config.advanced_min_features})
+        )
+    rows = people.order_by().values("account_id").annotate(**aggregates)
+    return {row["account_id"]: row for row in rows}
+
+
 def health_recompute(*, day: date | None = None, account_ids: list[int] | None = None) -> int:
     """Compute and store the health snapshot of every account active at the end of `day`
     (default today, as of now), in a fixed number of queries whatever the number of accounts.
@@ -264,13 +303,7 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
     id_filter = ids if account_ids is not None else Account.objects.values("pk")
     counts = _interaction_counts(t, configs, id_filter)
     nps = _nps_counts(t, id_filter)
-    users = dict(
-        User.objects.filter(account_id__in=id_filter, is_active=True, date_joined__lt=t)
-        .order_by()
-        .values("account_id")
-        .annotate(n=Count("id"))
-        .values_list("account_id", "n")
-    )
+    people = _people_counts(t, configs, id_filter)
     snapshots = []
     for account in accounts:
         config = configs.get(account["segment"], configs[""])
@@ -279,8 +312,9 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
         result = score_account(
             AccountCounts(
                 licensed_seats=account["licensed_seats"],
-                users=users.get(account["pk"], 0),
+                users=people.get(account["pk"], {}).get("users", 0),
                 active_users=row.get("active_users", 0),
+                advanced_users=people.get(account["pk"], {}).get(f"advanced_{config.pk}", 0),
                 rule_hits={rule["key"]: row.get(f"rule_{config.pk}_{rule['key']}") for rule in config.rules},
                 content_views=row.get("content_views", 0),
                 content_views_before=row.get("content_views_before", 0),

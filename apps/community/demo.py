@@ -427,6 +427,7 @@ def _seed_ideas(ctx) -> None:
         slug: ProductArea.objects.get_or_create(slug=slug, defaults={"name": name})[0] for name, slug in AREAS
     }
     windows = _windows(ctx, now)
+    ctx.data["participation"] = windows  # the roadmap's readers keep to the same windows
     by_account: dict[int, list] = {}
     for user in users:
         by_account.setdefault(user.account_id, []).append(user)

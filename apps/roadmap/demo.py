@@ -110,6 +110,7 @@ def seed(ctx) -> None:
     )
     sponsor_accounts = sorted({u.account_id for u in people if u.is_executive_sponsor})
     engaged_sponsor_accounts = set(sponsor_accounts[::2])  # every other account's sponsor reads
+    participation = ctx.data.get("participation", {})
     reads, interactions = [], []
     for user in people:
         meant = [u for u in updates if not u.segments or user.account.segment in u.segments]
@@ -125,6 +126,9 @@ def seed(ctx) -> None:
             at = min(
                 update.published_at + timedelta(hours=rng.randint(1, 24 * 20)), now - timedelta(minutes=5)
             )
+            window = participation.get(user.account_id)
+            if window and user.email != "sponsor@example.com" and at > window[1]:
+                continue  # the account's people had stopped taking part by then
             reads.append(UpdateRead(update=update, user=user, read_at=at))
             subject_type, subject_id = subject_ref(update)
             interactions.append(

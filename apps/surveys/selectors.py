@@ -12,6 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from apps.accounts.models import Segment, User
+from apps.core.spreadsheet import safe_cell
 from apps.interactions.models import Interaction
 from apps.surveys import stats
 from apps.surveys.models import Campaign, CampaignStatus, Invitation, Response, SurveyOptOut
@@ -221,12 +222,6 @@ CSV_HEADER = [
 ]
 
 
-def _cell(value) -> str:
-    """Text for a spreadsheet cell; a leading = + - @ is defused so no cell runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def results_csv_rows(*, campaign: Campaign) -> Iterator[list[str]]:
     """The header, then one row per person (their latest response), for a CSV export."""
     yield CSV_HEADER
@@ -234,18 +229,18 @@ def results_csv_rows(*, campaign: Campaign) -> Iterator[list[str]]:
         invitation = response.invitation
         account = invitation.account
         yield [
-            _cell(campaign.name),
+            safe_cell(campaign.name),
             str(invitation.wave),
             invitation.sent_at.isoformat(),
             response.submitted_at.isoformat(),
             response.updated_at.isoformat(),
-            _cell(invitation.user.email),
-            _cell(invitation.user.full_name),
-            _cell(account.name if account else ""),
+            safe_cell(invitation.user.email),
+            safe_cell(invitation.user.full_name),
+            safe_cell(account.name if account else ""),
             account.segment if account else "",
             str(response.score),
             response.category,
-            _cell(response.comment),
+            safe_cell(response.comment),
             "" if response.reference_willing is None else ("yes" if response.reference_willing else "no"),
         ]
 

@@ -303,6 +303,10 @@ def test_the_beat_task_computes_yesterday_and_today(config):
             "interaction kinds",
         ),
         ({"rules": [{"key": "x", "kinds": ["account.login"], "window_days": 0, "weight": 1}]}, "window"),
+        (
+            {"rules": [{"key": "x; drop", "kinds": ["account.login"], "window_days": 9, "weight": 1}]},
+            "its key",
+        ),
     ],
 )
 def test_config_save_refuses_bad_settings(config, csm, change, message):
@@ -453,3 +457,24 @@ def test_day_end_is_midnight_after_the_day_in_the_portal_zone():
     assert services.day_end(date(2026, 1, 31)) == timezone.make_aware(
         datetime.combine(date(2026, 2, 1), time.min)
     )
+
+
+@pytest.mark.django_db
+def test_basic_and_advanced_users_by_distinct_core_features(config):
+    account = AccountFactory(licensed_seats=10)
+    power, casual, idle = (UserFactory(account=account, date_joined=T - timedelta(days=90)) for _ in range(3))
+    for feature in ("reports", "alerts", "api"):
+        log(power, "product.feature_used", T - timedelta(days=2), subject_type="feature", subject_id=feature)
+    for _ in range(5):  # many uses of one feature are still one feature
+        log(
+            casual,
+            "product.feature_used",
+            T - timedelta(days=2),
+            subject_type="feature",
+            subject_id="reports",
+        )
+    log(idle, "product.feature_used", T - timedelta(days=40), subject_type="feature", subject_id="alerts")
+    services.health_recompute(day=DAY)
+    figures = snapshot(account).figures
+    assert (figures["advanced_users"], figures["basic_users"], figures["active_users"]) == (1, 1, 2)
+    assert figures["advanced_share"] == 0.1 and figures["basic_share"] == 0.1

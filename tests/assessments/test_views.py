@@ -756,4 +756,6 @@ def test_navigation_links(client_of, alice, csm):
     text = client_of(alice).get(reverse("assessment_list")).text
     # Skills is the section in the bar; its pages carry tabs for assessments and the leaderboard.
     assert ">Skills</a>" in text and ">Assessments</a>" in text and ">Leaderboard</a>" in text
-    assert ">Skills</a>" in client_of(csm).get(reverse("home")).text
+    # For CS managers, skills across customers is a tab of the Health section.
+    assert ">Health</a>" in client_of(csm).get(reverse("home")).text
+    assert ">Skills</a>" in client_of(csm).get(reverse("skills_accounts")).text

@@ -1,0 +1,456 @@
+"""Reads of the analytics app for the portfolio and the account 360 pages.
+
+Every function here runs a fixed number of queries whatever the number of accounts, people or
+interactions: the portfolio joins each account to its snapshots of two days (FilteredRelation),
+and the account page groups per person in SQL rather than looping per person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    FloatField,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.models import Account, User
+from apps.analytics.models import COMPONENT_LABELS, COMPONENTS, Band, HealthSnapshot
+from apps.analytics.services import CERTIFIED_KINDS, NPS_KIND, TRAINED_KINDS, TRAINED_WINDOW
+from apps.community.selectors import ideas_for
+from apps.core.spreadsheet import safe_cell
+from apps.interactions import kinds
+from apps.interactions.models import Interaction
+
+TREND_DAYS = 30
+RENEWAL_WINDOWS = (30, 90, 180)
+PORTFOLIO_PAGE_SIZE = 25
+TIMELINE_PAGE_SIZE = 25
+BAND_ORDER = (Band.RED, Band.AMBER, Band.GREEN, Band.NONE)
+IDEA_KINDS = ("community.idea_submitted", "community.vote_cast")
+HISTORY_MONTHS = 12
+# Up to this many daily points the chart shows every day; beyond it, the last point of each week.
+HISTORY_DAILY_POINTS = 70
+TOO_FEW = 5
+
+
+# --- Portfolio -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortfolioFilters:
+    """What the portfolio shows. owner: "" (anyone), "mine", "unassigned" or a CS manager's pk."""
+
+    q: str = ""
+    segment: str = ""
+    band: str = ""
+    owner: str = ""
+    renewal: int | None = None  # renewing within this many days from today
+    sort: str = "score"
+
+    def querystring(self, **changes) -> str:
+        """The filters as a query string (empty values left out), with `changes` applied."""
+        values = {**asdict(self), **changes}
+        if values["sort"] == PortfolioFilters.sort:
+            values["sort"] = None
+        return urlencode({key: value for key, value in values.items() if value not in (None, "")})
+
+
+_BAND_RANK = Case(
+    *(When(band=band, then=Value(rank)) for rank, band in enumerate(BAND_ORDER)),
+    default=Value(len(BAND_ORDER)),
+    output_field=IntegerField(),
+)
+# sort key -> the expression it orders by; "-key" orders descending. Empty values go last both ways.
+PORTFOLIO_SORTS = {
+    "account": F("name"),
+    "score": F("score"),
+    "band": F("band_rank"),
+    "arr": F("arr"),
+    "renewal": F("renewal_date"),
+}
+
+
+def portfolio_dates() -> tuple[date | None, date | None]:
+    """(latest snapshot date, the latest snapshot date on or before it minus TREND_DAYS), or Nones."""
+    latest = HealthSnapshot.objects.aggregate(day=Max("date"))["day"]
+    if latest is None:
+        return None, None
+    earlier = HealthSnapshot.objects.filter(date__lte=latest - timedelta(days=TREND_DAYS)).aggregate(
+        day=Max("date")
+    )["day"]
+    return latest, earlier
+
+
+def portfolio_list(
+    *, latest: date, earlier: date | None, user: User, filters: PortfolioFilters, today: date | None = None
+) -> QuerySet[Account]:
+    """The accounts that have a snapshot on `latest`, annotated with that snapshot's `score`,
+    `band`, `snapshot_date`, and the score of their snapshot on `earlier` (`earlier_score`, None when
+    they had none), filtered and sorted as `filters` ask. One query, with select_related CS owner."""
+    today = today or timezone.localdate()
+    accounts = Account.objects.annotate(
+        snap=FilteredRelation("health_snapshots", condition=Q(health_snapshots__date=latest))
+    )
+    if earlier is not None:
+        accounts = accounts.annotate(
+            before=FilteredRelation("health_snapshots", condition=Q(health_snapshots__date=earlier)),
+            earlier_score=F("before__score"),
+        )
+    else:
+        accounts = accounts.annotate(earlier_score=Value(None, output_field=FloatField()))
+    accounts = (
+        accounts.filter(snap__id__isnull=False)
+        .annotate(score=F("snap__score"), band=F("snap__band"), snapshot_date=F("snap__date"))
+        .annotate(band_rank=_BAND_RANK)
+        .select_related("cs_manager")
+    )
+    if filters.q:
+        accounts = accounts.filter(name__icontains=filters.q)
+    if filters.segment:
+        accounts = accounts.filter(segment=filters.segment)
+    if filters.band:
+        accounts = accounts.filter(band=filters.band)
+    if filters.owner == "mine":
+        accounts = accounts.filter(cs_manager=user)
+    elif filters.owner == "unassigned":
+        accounts = accounts.filter(cs_manager__isnull=True)
+    elif filters.owner:
+        accounts = accounts.filter(cs_manager_id=filters.owner)
+    if filters.renewal:
+        accounts = accounts.filter(
+            renewal_date__gte=today, renewal_date__lt=today + timedelta(days=filters.renewal)
+        )
+    key = filters.sort.lstrip("-")
+    expression = PORTFOLIO_SORTS.get(key, PORTFOLIO_SORTS["score"])
+    if filters.sort.startswith("-"):
+        order = expression.desc(nulls_last=True)
+    else:
+        order = expression.asc(nulls_last=True)
+    return accounts.order_by(order, "name", "pk")
+
+
+def portfolio_summary(*, accounts: QuerySet[Account]) -> dict:
+    """Accounts and ARR per band of a portfolio_list queryset, in one aggregate query:
+    {"bands": [{"band", "label", "n", "arr"}], "n", "arr"}."""
+    aggregates = {"total_n": Count("pk"), "total_arr": Sum("arr")}
+    for band in BAND_ORDER:
+        aggregates[f"{band}_n"] = Count("pk", filter=Q(band=band))
+        aggregates[f"{band}_arr"] = Sum("arr", filter=Q(band=band))
+    totals = accounts.order_by().aggregate(**aggregates)
+    bands = [
+        {
+            "band": band.value,
+            "label": band.label,
+            "n": totals[f"{band}_n"],
+            "arr": totals[f"{band}_arr"] or 0,
+        }
+        for band in BAND_ORDER
+    ]
+    return {"bands": bands, "n": totals["total_n"], "arr": totals["total_arr"] or 0}
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The change of a score since an earlier snapshot, for an arrow and its words."""
+
+    change: int | None
+    since: date | None
+
+    @classmethod
+    def of(cls, score: float | None, earlier: float | None, since: date | None) -> Trend:
+        if score is None or earlier is None or since is None:
+            return cls(change=None, since=since)
+        return cls(change=round(score - earlier), since=since)
+
+    @property
+    def direction(self) -> str:
+        if self.change is None:
+            return "none"
+        return "up" if self.change > 0 else "down" if self.change < 0 else "flat"
+
+    @property
+    def arrow(self) -> str:
+        return {"up": "▲", "down": "▼", "flat": "▶", "none": ""}[self.direction]
+
+    @property
+    def text(self) -> str:
+        if self.change is None:
+            return "no earlier score to compare"
+        since = f"{self.since.day} {self.since:%b}"
+        if self.change == 0:
+            return f"no change since {since}"
+        return f"{self.direction} {abs(self.change)} since {since}"
+
+
+def portfolio_with_trends(accounts: Iterable[Account], *, since: date | None) -> list[Account]:
+    """Set `trend` (a Trend) on each account of a portfolio_list page."""
+    rows = list(accounts)
+    for account in rows:
+        account.trend = Trend.of(account.score, account.earlier_score, since)
+    return rows
+
+
+CSV_HEADER = [
+    "Account",
+    "Segment",
+    "Health score",
+    "Band",
+    "Score date",
+    "Earlier score",
+    "Earlier date",
+    "Change",
+    "ARR",
+    "Renewal date",
+    "CS owner",
+]
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f}"
+
+
+def portfolio_csv_rows(*, accounts: QuerySet[Account], earlier: date | None) -> Iterator[list[str]]:
+    """The header, then one row per account of a portfolio_list queryset, streamed in chunks."""
+    yield CSV_HEADER
+    labels = dict(Band.choices)
+    for account in accounts.iterator(chunk_size=500):
+        trend = Trend.of(account.score, account.earlier_score, earlier)
+        yield [
+            safe_cell(account.name),
+            safe_cell(account.get_segment_display()),
+            _number(account.score),
+            labels.get(account.band, account.band),
+            account.snapshot_date.isoformat(),
+            _number(account.earlier_score),
+            earlier.isoformat() if earlier and account.earlier_score is not None else "",
+            "" if trend.change is None else str(trend.change),  # a plain number: not a formula
+            f"{account.arr:.2f}",
+            account.renewal_date.isoformat() if account.renewal_date else "",
+            safe_cell(account.cs_manager.full_name if account.cs_manager else "Unassigned"),
+        ]
+
+
+# --- Account 360 -----------------------------------------------------------------------------------
+
+
+def account_health_latest(*, account: Account) -> HealthSnapshot | None:
+    """The account's newest snapshot with its configuration, or None before the first recompute."""
+    return HealthSnapshot.objects.filter(account=account).select_related("config").order_by("-date").first()
+
+
+def _week_ends(rows: list[dict]) -> list[dict]:
+    """The last row of each ISO week (rows sorted by date)."""
+    kept: list[dict] = []
+    for row in rows:
+        if kept and kept[-1]["date"].isocalendar()[:2] == row["date"].isocalendar()[:2]:
+            kept[-1] = row
+        else:
+            kept.append(row)
+    return kept
+
+
+def account_health_history(*, account: Account, end: date, months: int = HISTORY_MONTHS) -> dict:
+    """The account's scores over the `months` before `end`, in one query:
+    {"points": [{date, score, band}] (daily, or the last of each week when there are many),
+     "fell_to_red": the last day the score went from another band into red (or None),
+     "left_red": the day after that it left red (None while still red)}."""
+    start = end - timedelta(days=round(months * 365 / 12))
+    rows = list(
+        HealthSnapshot.objects.filter(account=account, date__gt=start, date__lte=end)
+        .order_by("date")
+        .values("date", "score", "band")
+    )
+    fell, left = None, None
+    previous = None
+    for row in rows:
+        if row["band"] == Band.RED and previous is not None and previous != Band.RED:
+            fell, left = row["date"], None
+        elif row["band"] != Band.RED and previous == Band.RED and fell is not None:
+            left = row["date"]
+        previous = row["band"]
+    points = rows if len(rows) <= HISTORY_DAILY_POINTS else _week_ends(rows)
+    return {"points": points, "fell_to_red": fell, "left_red": left, "weekly": points is not rows}
+
+
+def account_health_explanation(*, snapshot: HealthSnapshot) -> dict:
+    """Why the snapshot scored what it did, with one query (the interactions behind passed rules):
+    {"components": [{name, label, score, weight, contribution, share}],
+     "rules": [{key, label, passed, weight, window_days, interaction, fix, kinds}]}."""
+    config = snapshot.config
+    parts = snapshot.components or {}
+    used_weight = sum(
+        float(part.get("weight") or 0) for part in parts.values() if part.get("score") is not None
+    )
+    components = []
+    for name in COMPONENTS:
+        part = parts.get(name, {})
+        weight = float(part.get("weight") or 0)
+        has_score = part.get("score") is not None
+        components.append(
+            {
+                "name": name,
+                "label": COMPONENT_LABELS[name],
+                "score": part.get("score"),
+                "weight": weight,
+                "contribution": part.get("contribution"),
+                # the share of the overall score this component carried (its weight among those used)
+                "share": 100 * weight / used_weight if has_score and weight and used_weight else None,
+            }
+        )
+    ids = [
+        rule["interaction_id"] for rule in snapshot.rules if rule.get("passed") and rule.get("interaction_id")
+    ]
+    found = Interaction.objects.select_related("user").in_bulk(ids) if ids else {}
+    configured = {rule["key"]: rule for rule in config.rules}
+    rules = []
+    for rule in snapshot.rules:
+        setup = configured.get(rule["key"], {})
+        rules.append(
+            {
+                "key": rule["key"],
+                "label": rule.get("label") or setup.get("label") or rule["key"],
+                "passed": bool(rule.get("passed")),
+                "weight": rule.get("weight"),
+                "window_days": rule.get("window_days") or setup.get("window_days"),
+                "interaction": found.get(rule.get("interaction_id")),
+                "fix": setup.get("fix", ""),
+                "kinds": [kinds.label(kind) for kind in setup.get("kinds", [])],
+            }
+        )
+    return {"components": components, "rules": rules}
+
+
+def account_figures(*, snapshot: HealthSnapshot) -> dict:
+    """The raw figures of a snapshot with the derived rates the page shows (None = no data;
+    an NPS on fewer than TOO_FEW respondents is marked too_few)."""
+    figures = dict(snapshot.figures or {})
+    utilisation = figures.get("utilisation")
+    figures["utilisation_percent"] = None if utilisation is None else round(100 * utilisation)
+    responses = figures.get("nps_responses") or 0
+    figures["nps"] = (
+        round(100 * (figures.get("promoters", 0) - figures.get("detractors", 0)) / responses)
+        if responses
+        else None
+    )
+    figures["nps_too_few"] = 0 < responses < TOO_FEW
+    before, now = figures.get("content_views_before") or 0, figures.get("content_views") or 0
+    figures["content_change_percent"] = round(100 * (now - before) / before) if before else None
+    return figures
+
+
+@dataclass
+class TimelinePage:
+    items: list[Interaction]
+    number: int
+    has_more: bool
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+
+def account_timeline_page(
+    *, account: Account, number: int = 1, size: int = TIMELINE_PAGE_SIZE
+) -> TimelinePage:
+    """One page of the account's interactions, latest first, in one query (no COUNT: one row more
+    than the page tells whether another page exists)."""
+    number = max(1, number)
+    start = (number - 1) * size
+    rows = list(
+        Interaction.objects.filter(account=account)
+        .select_related("user")
+        .order_by("-occurred_at", "-pk")[start : start + size + 1]
+    )
+    return TimelinePage(items=rows[:size], number=number, has_more=len(rows) > size)
+
+
+def account_learning_coverage(*, account: Account, now: datetime | None = None) -> dict:
+    """The account's active people with their last activity and, in the 12 months before `now`,
+    courses or paths completed and certifications earned; two queries (people, then one grouped
+    pass over the log). {"people": [...], "n", "trained", "certified"}."""
+    now = now or timezone.now()
+    year = Q(occurred_at__gte=now - TRAINED_WINDOW, occurred_at__lt=now)
+    people = list(
+        User.objects.filter(account=account, is_active=True).only(
+            "pk", "full_name", "email", "role", "is_executive_sponsor"
+        )
+    )
+    counts = {
+        row["user_id"]: row
+        for row in Interaction.objects.filter(account=account, user__isnull=False)
+        .order_by()
+        .values("user_id")
+        .annotate(
+            last_activity=Max("occurred_at"),
+            completed=Count("pk", filter=year & Q(kind__in=TRAINED_KINDS)),
+            certifications=Count("pk", filter=year & Q(kind__in=CERTIFIED_KINDS)),
+        )
+    }
+    for person in people:
+        row = counts.get(person.pk, {})
+        person.last_activity = row.get("last_activity")
+        person.completed = row.get("completed", 0)
+        person.certifications = row.get("certifications", 0)
+    # Most recently active first; people never seen go last, by name.
+    people.sort(
+        key=lambda p: (p.last_activity is None, -(p.last_activity.timestamp() if p.last_activity else 0))
+    )
+    return {
+        "people": people,
+        "n": len(people),
+        "trained": sum(1 for p in people if p.completed),
+        "certified": sum(1 for p in people if p.certifications),
+    }
+
+
+def account_nps_answers(*, account: Account, limit: int = 20) -> list[Interaction]:
+    """The latest NPS answers of the account's people (score in `value`), newest first."""
+    return list(
+        Interaction.objects.filter(account=account, kind=NPS_KIND)
+        .select_related("user")
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+
+
+def account_idea_activity(*, account: Account, user: User, limit: int = 20) -> list[dict]:
+    """Ideas the account's people submitted or voted for, newest first, with the idea's title
+    (two queries): [{"interaction", "idea_id", "title", "url"}]; title is None when the idea is
+    gone or hidden from `user`."""
+    rows = list(
+        Interaction.objects.filter(account=account, kind__in=IDEA_KINDS)
+        .select_related("user")
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+    ids = {int(row.subject_id) for row in rows if row.subject_id.isdigit()}
+    titles = (
+        dict(ideas_for(user=user).filter(pk__in=ids).order_by().values_list("pk", "title")) if ids else {}
+    )
+    activity = []
+    for row in rows:
+        idea_id = int(row.subject_id) if row.subject_id.isdigit() else None
+        title = titles.get(idea_id)
+        activity.append(
+            {
+                "interaction": row,
+                "idea_id": idea_id,
+                "title": title,
+                "url": reverse("idea_detail", args=[idea_id]) if title else None,
+            }
+        )
+    return activity
