@@ -7,12 +7,8 @@ Views parse the filters, call `apps.analytics.reports`, and render the whole pag
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
-
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
@@ -20,22 +16,7 @@ from apps.accounts.models import Segment
 from apps.accounts.permissions import cs_manager_required, customer_admin_required
 from apps.analytics import reports
 from apps.analytics.report_forms import EngagementFilterForm, RetentionFilterForm, TrainingFilterForm
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value):
-        return value
-
-
-def _csv_response(rows: Iterable[list[str]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+from apps.core.spreadsheet import csv_response
 
 
 def _wants_csv(request) -> bool:
@@ -67,11 +48,11 @@ def engagement_report(request):
     latest = reports.engagement_latest()
     if _wants_csv(request):
         if request.GET.get("table") == "drops":
-            return _csv_response(
+            return csv_response(
                 reports.engagement_drops_csv_rows(latest["drops"]), f"engagement-drops-{latest['date']}.csv"
             )
         report = reports.engagement_report(months=months)
-        return _csv_response(reports.engagement_csv_rows(report), f"engagement-{months}-months.csv")
+        return csv_response(reports.engagement_csv_rows(report), f"engagement-{months}-months.csv")
     page = Paginator(latest["drops"], 25).get_page(request.GET.get("page"))
     context.update(
         months=months,
@@ -95,7 +76,7 @@ def training_report(request):
     by_segment = form.cleaned_data["by_segment"]
     report = reports.training_report(period=period, by_segment=by_segment)
     if _wants_csv(request):
-        return _csv_response(reports.training_csv_rows(report), f"training-impact-{period.label}.csv")
+        return csv_response(reports.training_csv_rows(report), f"training-impact-{period.label}.csv")
     value = reports.LAST_FOUR_QUARTERS if period.label.startswith("Last") else period.label
     choices = form.choices if any(v == value for v, _ in form.choices) else [*form.choices, (value, value)]
     context.update(report=report, period=period, selected=value, choices=choices, by_segment=by_segment)
@@ -112,8 +93,8 @@ def retention_report(request):
     report = reports.retention_report(segment=segment)
     if _wants_csv(request):
         if request.GET.get("table") == "backtest":
-            return _csv_response(reports.backtest_csv_rows(report), "score-backtest.csv")
-        return _csv_response(
+            return csv_response(reports.backtest_csv_rows(report), "score-backtest.csv")
+        return csv_response(
             reports.retention_csv_rows(report, segment=segment), f"retention-{segment or 'all'}.csv"
         )
     context.update(report=report, segment=segment, segment_label=dict(Segment.choices).get(segment, ""))
@@ -127,7 +108,7 @@ def team_training(request):
         raise PermissionDenied("Your sign-in is not linked to a customer account.")
     people = reports.training_team_people(account=account)
     if _wants_csv(request):
-        return _csv_response(reports.training_team_csv_rows(people), "team-training.csv")
+        return csv_response(reports.training_team_csv_rows(people), "team-training.csv")
     page = Paginator(people, 25).get_page(request.GET.get("page"))
     team = reports.training_team(account=account)
     return TemplateResponse(

@@ -351,6 +351,12 @@ def account_figures(*, snapshot: HealthSnapshot) -> dict:
     figures["nps_too_few"] = 0 < responses < TOO_FEW
     before, now = figures.get("content_views_before") or 0, figures.get("content_views") or 0
     figures["content_change_percent"] = round(100 * (now - before) / before) if before else None
+    figures["active_hours"] = round((figures.get("active_seconds") or 0) / 3600, 1)
+    # Visit frequency: distinct days with activity in the 30-day window, per week.
+    figures["visits_per_week"] = round((figures.get("visit_days") or 0) * 7 / 30, 1)
+    for share in ("advanced_share", "basic_share"):
+        value = figures.get(share)
+        figures[f"{share}_percent"] = None if value is None else round(100 * value)
     return figures
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,6 +14,7 @@ from apps.accounts.permissions import cs_manager_required
 from apps.accounts.selectors import account_renewals
 from apps.analytics import charts, selectors
 from apps.analytics.forms import PortfolioFilterForm
+from apps.core.spreadsheet import csv_response
 
 # Columns whose header sorts, with the direction a first click sorts in.
 SORT_COLUMNS = {"account": "account", "score": "score", "band": "band", "arr": "-arr", "renewal": "renewal"}
@@ -87,20 +85,7 @@ def portfolio_export(request):
             latest=latest, earlier=earlier, user=request.user, filters=filters
         )
         rows = selectors.portfolio_csv_rows(accounts=accounts, earlier=earlier)
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    name = f"health-portfolio-{latest or timezone.localdate()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer feeds a streaming response."""
-
-    def write(self, value):
-        return value
+    return csv_response(rows, f"health-portfolio-{latest or timezone.localdate()}.csv")
 
 
 def _account(pk: int) -> Account:

@@ -127,6 +127,20 @@ class TestExplanation:
         # One NPS respondent: too few to tell, with its n.
         assert "too few to tell" in content and "1 respondent in 12 months: 1 promoter" in content
 
+    def test_activity_and_advanced_users(self, client_of, csm, account_a, alice, carol):
+        for feature in ("reports", "alerts", "api"):
+            log(alice, "product.feature_used", subject_type="feature", subject_id=feature)
+        log(carol, "product.feature_used", subject_type="feature", subject_id="reports")
+        log(alice, "portal.active_time", value=5400)
+        health_recompute(day=TODAY)
+        response = page_of(client_of(csm), account_a)
+        figures = response.context["figures"]
+        assert (figures["advanced_users"], figures["basic_users"]) == (1, 1)
+        assert figures["active_hours"] == 1.5
+        content = response.content.decode()
+        assert "20% of seats" in content and "1 basic user (20% of seats)" in content
+        assert "1.5 h" in content
+
     def test_overage_is_flagged(self, client_of, csm, account_a, alice, carol, sam):
         account_a.licensed_seats = 2
         account_a.save()
