@@ -42,6 +42,7 @@ NAV = [
     ),
     # Skills across customers is one of the CS manager's reports, so it sits under Health.
     NavItem("Health", "portfolio", (Role.CS_MANAGER,), prefixes=("/analytics/", "/skills/accounts/")),
+    NavItem("Tasks", "task_inbox", (Role.CS_MANAGER,), prefixes=("/engagement/",)),
     NavItem("Surveys", "campaign_list", (Role.CS_MANAGER,)),
 ]
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.community",
     "apps.roadmap",
     "apps.surveys",
+    "apps.engagement",
     "apps.analytics",
 ]
 
@@ -111,6 +112,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 INVITATION_VALID_FOR = timedelta(days=env.int("INVITATION_VALID_DAYS", default=7))
+# The contact budget: automated messages per person in any rolling 7 days (transactional e-mails
+# are exempt), and how long a held message may wait before it is dropped as stale.
+CONTACT_BUDGET_PER_WEEK = env.int("CONTACT_BUDGET_PER_WEEK", default=3)
+CONTACT_HOLD_DAYS = env.int("CONTACT_HOLD_DAYS", default=14)
+# Closing the loop: days between telling a detractor their idea shipped and asking them again.
+LOOP_RESURVEY_DAYS = env.int("LOOP_RESURVEY_DAYS", default=14)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -157,8 +164,11 @@ CELERY_BEAT_SCHEDULE = {
     "certification-expiries": {"task": "apps.assessments.tasks.record_expired_awards", "schedule": 6 * 3600},
     "survey-waves": {"task": "apps.surveys.tasks.send_due_waves", "schedule": 60 * 60},
     "survey-reminders": {"task": "apps.surveys.tasks.send_reminders", "schedule": 60 * 60},
+    "contact-release": {"task": "apps.notifications.tasks.release_held_contacts", "schedule": 60 * 60},
     # Hourly, so today's scores follow the day's activity; yesterday's is finalised after midnight.
     "health-recompute": {"task": "apps.analytics.tasks.recompute_health", "schedule": 60 * 60},
+    "engagement-evaluate": {"task": "apps.engagement.tasks.evaluate_engagement", "schedule": 15 * 60},
+    "engagement-loop": {"task": "apps.engagement.tasks.follow_up_feedback", "schedule": 60 * 60},
 }
 
 REST_FRAMEWORK = {
@@ -195,6 +205,7 @@ SPECTACULAR_SETTINGS = {
         "StepKindEnum": "apps.learning.models.StepKind",
         "IdeaStatusEnum": "apps.community.models.IdeaStatus",
         "RoadmapItemStatusEnum": "apps.roadmap.models.ItemStatus",
+        "TaskOutcomeEnum": "apps.engagement.models.Outcome",
     },
 }
 

@@ -8,6 +8,7 @@ from apps.accounts.urls import api_urlpatterns as accounts_api
 from apps.analytics.urls import api_urlpatterns as analytics_api
 from apps.assessments.urls import api_urlpatterns as assessments_api
 from apps.community.urls import api_urlpatterns as community_api
+from apps.engagement.urls import api_urlpatterns as engagement_api
 from apps.interactions.urls import api_urlpatterns as interactions_api
 from apps.learning.urls import api_urlpatterns as learning_api
 from apps.notifications.urls import api_urlpatterns as notifications_api
@@ -24,6 +25,7 @@ api_v1 = [
     *community_api,
     *roadmap_api,
     *surveys_api,
+    *engagement_api,
     *analytics_api,
 ]
 
@@ -46,6 +48,7 @@ urlpatterns = [
     path("", include("apps.community.urls")),
     path("", include("apps.roadmap.urls")),
     path("", include("apps.surveys.urls")),
+    path("", include("apps.engagement.urls")),
     path("", include("apps.analytics.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

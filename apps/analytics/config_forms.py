@@ -14,6 +14,7 @@ from django.core.validators import RegexValidator
 from django.utils.text import slugify
 
 from apps.analytics.models import COMPONENT_LABELS, COMPONENTS, HealthConfig
+from apps.analytics.services import MAX_RULES
 from apps.interactions import kinds as registry
 
 
@@ -88,6 +89,12 @@ class RuleForm(forms.Form):
 
 
 class BaseRuleFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": "Keep to at most %(num)d engagement rules: remove some, then save again. "
+        "Nothing was saved.",
+    }
+
     def rules(self) -> list[dict]:
         """The kept rules in order, as `health_config_save` takes them, with a unique key each."""
         # An untouched extra form has no cleaned data; a ticked DELETE drops the rule.
@@ -124,7 +131,18 @@ def _new_key(label: str, taken: set[str]) -> str:
     return key
 
 
-RuleFormSet = forms.formset_factory(RuleForm, formset=BaseRuleFormSet, extra=1, can_delete=True, max_num=20)
+# validate_max: more than MAX_RULES kept rules is a formset error (the rules the service refuses
+# anyway, but checked before it runs); a tampered TOTAL_FORMS builds at most absolute_max forms.
+# No validate_min: "Keep at least one engagement rule." comes from the service, with its wording.
+RuleFormSet = forms.formset_factory(
+    RuleForm,
+    formset=BaseRuleFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_RULES,
+    validate_max=True,
+    absolute_max=MAX_RULES + 10,
+)
 
 
 def rule_initial(config: HealthConfig) -> list[dict]:

@@ -3,13 +3,17 @@ history, the editor that saves the next version, and a button to recompute today
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from celery.result import EagerResult
 from django.contrib import messages
+from django.core.cache import cache
 from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.models import Segment
@@ -17,12 +21,16 @@ from apps.accounts.permissions import cs_manager_required
 from apps.analytics import services, tasks
 from apps.analytics.config_forms import HealthConfigForm, RuleFormSet, number, rule_initial
 from apps.analytics.models import COMPONENT_LABELS, COMPONENTS, HealthConfig, HealthSnapshot
+from apps.core.numbers import round_half_away
 from apps.interactions import kinds as registry
 
 ALL = "all"  # the URL name of the default rules (segment "")
 SEGMENTS = [("", "All segments"), *Segment.choices]
 SEGMENT_LABELS = dict(SEGMENTS)
 HISTORY_SHOWN = 10
+# "Recompute today now" queues at most one recompute per this many seconds (a double click, or
+# two CS managers at once, must not queue the same work twice).
+RECOMPUTE_GUARD_SECONDS = 300
 
 
 def _segment_from_slug(slug: str) -> str:
@@ -49,7 +57,7 @@ def _summary(config: HealthConfig) -> dict:
             }
             for name in COMPONENTS
         ],
-        "drop_percent": number(round(config.drop_threshold * 100, 1)),
+        "drop_percent": number(round_half_away(Decimal(str(config.drop_threshold)) * 100, 1)),
         "core_kind_labels": [registry.label(kind) for kind in config.core_kinds],
     }
 
@@ -61,15 +69,24 @@ def health_settings(request):
     if request.method == "POST":
         return _recompute(request)
     default = services.health_config_current(segment="")  # writes version 1 on a fresh install
-    # Every version with the number of snapshots it produced, in one aggregate query.
-    versions = list(
-        HealthConfig.objects.select_related("created_by")
-        .annotate(snapshot_count=Count("snapshots"))
-        .order_by("segment", "-version")
+    # Every version (a few per segment: people write them), then the number of snapshots of only
+    # the versions shown, in one grouped query: joining every snapshot ever written to count
+    # them all would grow with accounts x days.
+    versions = list(HealthConfig.objects.select_related("created_by").order_by("segment", "-version"))
+    histories = {value: [c for c in versions if c.segment == value] for value, _ in SEGMENTS}
+    shown = [config for history in histories.values() for config in history[:HISTORY_SHOWN]]
+    counts = dict(
+        HealthSnapshot.objects.filter(config_id__in=[config.pk for config in shown])
+        .order_by()
+        .values("config_id")
+        .annotate(n=Count("id"))
+        .values_list("config_id", "n")
     )
+    for config in shown:
+        config.snapshot_count = counts.get(config.pk, 0)
     sections = []
     for value, label in SEGMENTS:
-        history = [config for config in versions if config.segment == value]
+        history = histories[value]
         config = history[0] if history else default
         sections.append(
             {
@@ -92,7 +109,16 @@ def health_settings(request):
 
 
 def _recompute(request):
-    result = tasks.recompute_health.delay()
+    # cache.add is atomic: of two presses within the guard, only the first queues a recompute.
+    key = f"health-recompute-{timezone.localdate()}"
+    if not cache.add(key, True, timeout=RECOMPUTE_GUARD_SECONDS):
+        messages.info(request, "A recompute started less than 5 minutes ago; scores will be ready shortly.")
+        return redirect("health_settings")
+    try:
+        result = tasks.recompute_health.delay()
+    except Exception:
+        cache.delete(key)  # nothing was queued (the broker is down): let the next press try again
+        raise
     if isinstance(result, EagerResult):  # no broker (development, tests): it has already run
         written = result.get()
         messages.success(

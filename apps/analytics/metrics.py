@@ -34,6 +34,7 @@ from apps.accounts.models import Account, Renewal, RenewalOutcome, Segment
 from apps.analytics.models import Band, HealthSnapshot
 from apps.analytics.periods import Period
 from apps.analytics.services import NPS_KIND, TRAINED_KINDS, TRAINED_WINDOW, accounts_active_on
+from apps.core.numbers import round_half_away
 from apps.interactions.models import Interaction
 from apps.surveys import stats
 
@@ -47,7 +48,8 @@ def rate(numerator, denominator) -> Fraction | None:
 
 
 def percent(value: Fraction | None, places: int = 1) -> float | None:
-    return None if value is None else round(float(value) * 100, places)
+    """A rate as a percentage, halves rounded away from zero (1/16 -> 6.3)."""
+    return None if value is None else round_half_away(Fraction(value) * 100, places)
 
 
 # --- retention and churn ------------------------------------------------------------------------
@@ -221,7 +223,15 @@ class Proportion:
     @property
     def interval(self) -> tuple[float | None, float | None]:
         low, high = stats.wilson_interval(self.k, self.n)
-        return (None if low is None else round(low * 100, 1), None if high is None else round(high * 100, 1))
+        return (
+            None if low is None else round_half_away(low * 100, 1),
+            None if high is None else round_half_away(high * 100, 1),
+        )
+
+    @property
+    def whole(self) -> int | None:
+        """The rate in whole percent, rounded once from the exact value (for sentences)."""
+        return percent(rate(self.k, self.n), 0)
 
     @property
     def too_few(self) -> bool:
@@ -233,6 +243,7 @@ class Proportion:
             "k": self.k,
             "n": self.n,
             "percent": self.value,
+            "percent_whole": self.whole,
             "ci_low": low,
             "ci_high": high,
             "too_few": self.too_few,
@@ -425,8 +436,9 @@ def engagement_by_month(*, months: list[Period]) -> dict:
                 day = ends.get(month.label)
                 cells = [r for r in rows if r["date"] == day and (dimension == "all" or r[dimension] == key)]
                 n, k = sum(r["n"] for r in cells), sum(r["engaged"] for r in cells)
-                value = percent(rate(k, n))
-                change = None if value is None or previous is None else round(value - previous, 1)
+                exact = rate(k, n)
+                value = percent(exact)
+                change = None if exact is None or previous is None else percent(exact - previous)
                 points.append(
                     {
                         "month": month.label,
@@ -437,7 +449,7 @@ def engagement_by_month(*, months: list[Period]) -> dict:
                         "too_few": n < TOO_FEW,
                     }
                 )
-                previous = value
+                previous = exact
             series.append({"key": key, "label": label, "points": points})
         table[dimension] = series
     return {"months": [m.label for m in months], **table}

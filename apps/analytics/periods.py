@@ -63,6 +63,7 @@ def last_months(today: date, count: int) -> list[Period]:
     return periods
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -70,6 +71,9 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 def parse(text: str) -> Period:
     """'2026-Q3' or '2026-07'; ValueError with a readable message otherwise."""
     text = (text or "").strip()
+    match = _QUARTER.match(text) or _MONTH.match(text)
+    if match and not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        raise ValueError(f"{text!r} is out of range: choose a year from {FIRST_YEAR} to {LAST_YEAR}.")
     if match := _QUARTER.match(text):
         return quarter(int(match[1]), int(match[2]))
     if (match := _MONTH.match(text)) and 1 <= int(match[2]) <= 12:

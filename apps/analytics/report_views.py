@@ -108,6 +108,15 @@ def team_training(request):
         raise PermissionDenied("Your sign-in is not linked to a customer account.")
     people = reports.training_team_people(account=account)
     if _wants_csv(request):
+        table = request.GET.get("table")
+        if table == "months":
+            rows = reports.training_team_months_csv_rows(reports.training_team(account=account))
+            return csv_response(rows, "team-training-by-month.csv")
+        if table == "proficiency":
+            rows = reports.training_team_proficiency_csv_rows(
+                reports.training_team_proficiency(account=account)
+            )
+            return csv_response(rows, "team-proficiency.csv")
         return csv_response(reports.training_team_csv_rows(people), "team-training.csv")
     page = Paginator(people, 25).get_page(request.GET.get("page"))
     team = reports.training_team(account=account)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, TruncMonth
@@ -24,8 +25,10 @@ from apps.analytics.models import HealthConfig, HealthSnapshot
 from apps.analytics.periods import Period
 from apps.analytics.services import CERTIFIED_KINDS, TRAINED_KINDS, TRAINED_WINDOW, day_end
 from apps.assessments.selectors import LEVEL_LABELS, accounts_proficiency
+from apps.core.numbers import round_half_away
 from apps.core.spreadsheet import safe_cell
 from apps.interactions.models import Interaction
+from apps.surveys import stats
 
 TOO_FEW = metrics.TOO_FEW
 ENGAGEMENT_MONTHS = (6, 12, 18)
@@ -37,11 +40,13 @@ COURSE_KIND, PATH_KIND = "learning.course_completed", "learning.path_completed"
 # --- small helpers ------------------------------------------------------------------------------
 
 
-def whole(value: float | None) -> str:
-    """A percentage for a sentence: whole points, halves rounded away from zero ("16", "-3")."""
+def whole(value: Fraction | float | int | None) -> str:
+    """A figure for a sentence in whole points, halves rounded away from zero ("16", "-3"). Give
+    it the exact value (a Fraction, or an int already rounded once such as `Proportion.whole`),
+    never a figure already rounded to one decimal: 45.45 -> "45", but 45.5 -> "46"."""
     if value is None:
         return "no data"
-    return str(Decimal(str(value)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    return str(round_half_away(value))
 
 
 def _number(value) -> str:
@@ -137,7 +142,7 @@ def engagement_latest() -> dict:
                 "required": config.required_rules,
                 "total": len(config.rules),
                 "rules": [rule["label"] for rule in config.rules],
-                "drop_percent": whole(config.drop_threshold * 100),
+                "drop_percent": _drop_percent(config.drop_threshold),
             }
         )
     drops = (
@@ -148,20 +153,30 @@ def engagement_latest() -> dict:
     return {"date": latest, "rules": rules, "drops": drops}
 
 
+def _drop_percent(threshold: float) -> int | float:
+    """The drop threshold (a share stored as a float) as the percent the settings form took: one
+    decimal at most, "25" rather than "25.0"."""
+    value = round_half_away(Decimal(str(threshold)) * 100, 1)
+    return int(value) if float(value).is_integer() else value
+
+
 def engagement_drop_rows(snapshots) -> list[dict]:
-    """Content views in the last 30 days against the 30 before, from each snapshot's figures."""
+    """Content views in the last 30 days against the 30 before, from each snapshot's figures;
+    the change in percent to one decimal (`change`, for the CSV) and whole (`change_whole`, for
+    the page), each rounded once from the exact counts."""
     rows = []
     for snapshot in snapshots:
         now = snapshot.figures.get("content_views") or 0
         before = snapshot.figures.get("content_views_before") or 0
-        change = None if not before else round(100 * (now - before) / before, 1)
+        exact = Fraction(100 * (now - before), before) if before else None
         rows.append(
             {
                 "snapshot": snapshot,
                 "account": snapshot.account,
                 "now": now,
                 "before": before,
-                "change": change,
+                "change": round_half_away(exact, 1),
+                "change_whole": round_half_away(exact),
             }
         )
     return rows
@@ -296,8 +311,22 @@ def training_table(outcomes: metrics.TrainingOutcomes) -> dict:
             "untrained": _complement(figures["retained_trained"]),
         },
     ]
-    nps = figures["nps"]
+    nps = {**figures["nps"], "difference_whole": round_half_away(nps_difference(figures["nps"]))}
     return {"rows": rows, "nps": nps, "due": figures["churn_trained"]["n"] + figures["churn_untrained"]["n"]}
+
+
+def _nps_exact(group: dict) -> Fraction | None:
+    """A group's NPS as an exact Fraction from its counts (None without answers)."""
+    if not group["n"]:
+        return None
+    return Fraction(100 * (group["promoters"] - group["detractors"]), group["n"])
+
+
+def nps_difference(split: dict) -> Fraction | None:
+    """Trained minus untrained NPS, exact (the split's `difference` is a float), or None when a
+    group has no answers."""
+    trained, untrained = _nps_exact(split["trained"]), _nps_exact(split["untrained"])
+    return None if trained is None or untrained is None else trained - untrained
 
 
 def training_sentences(*, outcomes: metrics.TrainingOutcomes, period: Period) -> list[str]:
@@ -314,7 +343,7 @@ def training_sentences(*, outcomes: metrics.TrainingOutcomes, period: Period) ->
         )
     else:
         first = (
-            f"Of the {lost.n} accounts lost {phrase}, {lost.k} ({whole(lost.value)}%) had trained in the "
+            f"Of the {lost.n} accounts lost {phrase}, {lost.k} ({whole(lost.whole)}%) had trained in the "
             "12 months before their renewal."
         )
     trained, untrained = outcomes.churn_trained, outcomes.churn_untrained
@@ -346,7 +375,7 @@ def training_sentences(*, outcomes: metrics.TrainingOutcomes, period: Period) ->
             f"{split['untrained']['n']} from untrained people, at least 5 of each are needed."
         )
     else:
-        difference = split["difference"]
+        difference = nps_difference(split)
         third = (
             f"Trained people gave an NPS of {split['trained']['nps']} (n={split['trained']['n']}) against "
             f"{split['untrained']['nps']} for untrained people (n={split['untrained']['n']}): "
@@ -361,11 +390,12 @@ def _rate_words(p: metrics.Proportion) -> str:
         return "no data (none due)"
     if p.too_few:
         return f"too few to tell (n={p.n})"
-    low, high = p.interval
-    return f"{whole(p.value)}% (n={p.n}, 95% CI {whole(low)}\u2013{whole(high)}%)"
+    # The interval rounded once from Wilson's bounds, not from `p.interval` (already one decimal).
+    low, high = stats.wilson_interval(p.k, p.n)
+    return f"{whole(p.whole)}% (n={p.n}, 95% CI {whole(low * 100)}\u2013{whole(high * 100)}%)"
 
 
-def _signed(value: float | None) -> str:
+def _signed(value: Fraction | float | None) -> str:
     if value is None:
         return "no data"
     text = whole(value)
@@ -427,20 +457,37 @@ def training_csv_rows(report: dict) -> Iterator[list[str]]:
                     _flag(p["too_few"]),
                 ]
         nps = table["nps"]
-        for group in ("trained", "untrained", "overall"):
-            g = nps[group]
-            yield [
-                label,
-                population,
-                "NPS",
-                group,
-                "",
-                str(g["n"]),
-                _number(g["nps"]),
-                _number(None if g["ci_low"] is None else round(g["ci_low"], 1)),
-                _number(None if g["ci_high"] is None else round(g["ci_high"], 1)),
-                _flag(g["too_few"]),
-            ]
+        for group in ("trained", "untrained"):
+            yield _nps_csv_row(label, population, group, nps[group])
+        # The difference with its bootstrap interval, to one decimal like every interval here.
+        yield [
+            label,
+            population,
+            "NPS difference (trained - untrained)",
+            "difference",
+            "",
+            str(nps["trained"]["n"] + nps["untrained"]["n"]),
+            _number(round_half_away(nps_difference(nps), 1)),
+            _number(round_half_away(nps["difference_low"], 1)),
+            _number(round_half_away(nps["difference_high"], 1)),
+            _flag(nps["too_few"]),
+        ]
+        yield _nps_csv_row(label, population, "overall", nps["overall"])
+
+
+def _nps_csv_row(label: str, population: str, group: str, g: dict) -> list[str]:
+    return [
+        label,
+        population,
+        "NPS",
+        group,
+        "",
+        str(g["n"]),
+        _number(g["nps"]),
+        _number(round_half_away(g["ci_low"], 1)),
+        _number(round_half_away(g["ci_high"], 1)),
+        _flag(g["too_few"]),
+    ]
 
 
 # --- retention ----------------------------------------------------------------------------------
@@ -545,8 +592,8 @@ def backtest_sentence(rows: list[dict]) -> str | None:
     if not green or not red or green["too_few"] or red["too_few"]:
         return None
     return (
-        f"Accounts that were green 90 days before renewed at {whole(green['percent'])}% (n={green['n']}), "
-        f"against {whole(red['percent'])}% for those that were red (n={red['n']})."
+        f"Accounts that were green 90 days before renewed at {green['percent_whole']}% (n={green['n']}), "
+        f"against {red['percent_whole']}% for those that were red (n={red['n']})."
     )
 
 
@@ -604,7 +651,15 @@ def _local(moment):
 
 
 def _share(k: int, n: int) -> dict:
-    return {"k": k, "n": n, "percent": metrics.percent(metrics.rate(k, n)), "too_few": n < TOO_FEW}
+    """k of n with the percent to one decimal and whole (each rounded once from k / n)."""
+    exact = metrics.rate(k, n)
+    return {
+        "k": k,
+        "n": n,
+        "percent": metrics.percent(exact),
+        "percent_whole": metrics.percent(exact, 0),
+        "too_few": n < TOO_FEW,
+    }
 
 
 def training_team(*, account: Account, now=None) -> dict:
@@ -612,10 +667,11 @@ def training_team(*, account: Account, now=None) -> dict:
 
     Returns plain data, three queries whatever the size of the account:
         {"people": n,                                  # active people of the account
-         "trained": {"k", "n", "percent", "too_few"},    # completed a course or path in 12 months
-         "certified": {"k", "n", "percent", "too_few"},  # earned a certification in 12 months
+         "trained": {"k", "n", "percent", "percent_whole", "too_few"},  # a course or path in 12 months
+         "certified": {"k", "n", "percent", "percent_whole", "too_few"},  # a certification in 12 months
          "by_month": [{"month": "2026-07", "trained": k, "certified": k}, ...]}  # last 12, oldest first
-    `percent` is None when the account has nobody ("no data"); `too_few` under 5 people.
+    `percent` (one decimal) and `percent_whole` are None when the account has nobody ("no data");
+    `too_few` under 5 people.
     Never includes health scores, ARR or another account's data.
     """
     now = now or timezone.now()
@@ -733,4 +789,31 @@ def training_team_csv_rows(people) -> Iterator[list[str]]:
             str(person.paths),
             str(person.certifications),
             person.last_completed.date().isoformat() if person.last_completed else "",
+        ]
+
+
+TEAM_MONTHS_CSV_HEADER = ["month", "people_trained", "people_certified"]
+
+
+def training_team_months_csv_rows(team: dict) -> Iterator[list[str]]:
+    """The "By month" table of a training_team result, oldest month first."""
+    yield TEAM_MONTHS_CSV_HEADER
+    for row in team["by_month"]:
+        yield [row["month"], str(row["trained"]), str(row["certified"])]
+
+
+TEAM_PROFICIENCY_CSV_HEADER = ["skill", "target_level", "people_at_or_above", "people", "percent", "too_few"]
+
+
+def training_team_proficiency_csv_rows(proficiency: dict) -> Iterator[list[str]]:
+    """The "Proficiency coverage" table of a training_team_proficiency result."""
+    yield TEAM_PROFICIENCY_CSV_HEADER
+    for row in proficiency["skills"]:
+        yield [
+            safe_cell(row["skill"]),
+            proficiency["target"],
+            str(row["k"]),
+            str(row["n"]),
+            _number(row["percent"]),
+            _flag(row["too_few"]),
         ]

@@ -10,22 +10,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from urllib.parse import urlencode
 
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     FilteredRelation,
     FloatField,
     IntegerField,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,6 +38,7 @@ from apps.accounts.models import Account, User
 from apps.analytics.models import COMPONENT_LABELS, COMPONENTS, Band, HealthSnapshot
 from apps.analytics.services import CERTIFIED_KINDS, NPS_KIND, TRAINED_KINDS, TRAINED_WINDOW
 from apps.community.selectors import ideas_for
+from apps.core.numbers import round_half_away
 from apps.core.spreadsheet import safe_cell
 from apps.interactions import kinds
 from apps.interactions.models import Interaction
@@ -41,6 +47,11 @@ TREND_DAYS = 30
 RENEWAL_WINDOWS = (30, 90, 180)
 PORTFOLIO_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 25
+# The deepest timeline page served: a bigger number would overflow the SQL OFFSET (a 500), and
+# nobody clicks "Load more" 10,000 times.
+TIMELINE_MAX_PAGE = 10_000
+# The people table of the account page lists at most this many, the most recently active first.
+COVERAGE_PEOPLE_SHOWN = 100
 BAND_ORDER = (Band.RED, Band.AMBER, Band.GREEN, Band.NONE)
 IDEA_KINDS = ("community.idea_submitted", "community.vote_cast")
 HISTORY_MONTHS = 12
@@ -176,7 +187,7 @@ class Trend:
     def of(cls, score: float | None, earlier: float | None, since: date | None) -> Trend:
         if score is None or earlier is None or since is None:
             return cls(change=None, since=since)
-        return cls(change=round(score - earlier), since=since)
+        return cls(change=round_half_away(Fraction(score) - Fraction(earlier)), since=since)
 
     @property
     def direction(self) -> str:
@@ -222,7 +233,8 @@ CSV_HEADER = [
 
 
 def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.0f}"
+    """A score as a whole number, halves away from zero (an f-string would round 12.5 to 12)."""
+    return "" if value is None else str(round_half_away(value))
 
 
 def portfolio_csv_rows(*, accounts: QuerySet[Account], earlier: date | None) -> Iterator[list[str]]:
@@ -336,27 +348,46 @@ def account_health_explanation(*, snapshot: HealthSnapshot) -> dict:
     return {"components": components, "rules": rules}
 
 
+def _exact(value) -> Fraction | None:
+    """A stored figure as an exact Fraction (floats by their shortest decimal form, so 0.285 is
+    57/200, not the binary value just under it)."""
+    if value is None:
+        return None
+    return Fraction(value) if isinstance(value, int) else Fraction(str(value))
+
+
+def _share_of_seats(figures: dict, count_key: str, share_key: str) -> int | None:
+    """A count per licensed seat in whole percent, rounded once from the exact count / seats (the
+    stored share is a float: 57 of 200 seats is 0.285, 28.4999...% in binary, yet 29%)."""
+    seats, count = figures.get("licensed_seats"), figures.get(count_key)
+    if figures.get(share_key) is None:
+        return None
+    if seats and count is not None:
+        return round_half_away(Fraction(100 * count, seats))
+    return round_half_away(100 * _exact(figures[share_key]))
+
+
 def account_figures(*, snapshot: HealthSnapshot) -> dict:
     """The raw figures of a snapshot with the derived rates the page shows (None = no data;
-    an NPS on fewer than TOO_FEW respondents is marked too_few)."""
+    an NPS on fewer than TOO_FEW respondents is marked too_few). Every derived figure is rounded
+    once, halves away from zero, from its exact value (METRICS.md)."""
     figures = dict(snapshot.figures or {})
-    utilisation = figures.get("utilisation")
-    figures["utilisation_percent"] = None if utilisation is None else round(100 * utilisation)
+    figures["utilisation_percent"] = _share_of_seats(figures, "active_users", "utilisation")
     responses = figures.get("nps_responses") or 0
+    promoters, detractors = figures.get("promoters", 0), figures.get("detractors", 0)
     figures["nps"] = (
-        round(100 * (figures.get("promoters", 0) - figures.get("detractors", 0)) / responses)
-        if responses
-        else None
+        round_half_away(Fraction(100 * (promoters - detractors), responses)) if responses else None
     )
     figures["nps_too_few"] = 0 < responses < TOO_FEW
     before, now = figures.get("content_views_before") or 0, figures.get("content_views") or 0
-    figures["content_change_percent"] = round(100 * (now - before) / before) if before else None
-    figures["active_hours"] = round((figures.get("active_seconds") or 0) / 3600, 1)
+    figures["content_change_percent"] = (
+        round_half_away(Fraction(100 * (now - before), before)) if before else None
+    )
+    figures["active_hours"] = round_half_away(_exact(figures.get("active_seconds") or 0) / 3600, 1)
     # Visit frequency: distinct days with activity in the 30-day window, per week.
-    figures["visits_per_week"] = round((figures.get("visit_days") or 0) * 7 / 30, 1)
-    for share in ("advanced_share", "basic_share"):
-        value = figures.get(share)
-        figures[f"{share}_percent"] = None if value is None else round(100 * value)
+    figures["visits_per_week"] = round_half_away(Fraction((figures.get("visit_days") or 0) * 7, 30), 1)
+    figures["advanced_share_percent"] = _share_of_seats(figures, "advanced_users", "advanced_share")
+    figures["basic_share_percent"] = _share_of_seats(figures, "basic_users", "basic_share")
     return figures
 
 
@@ -375,54 +406,57 @@ def account_timeline_page(
     *, account: Account, number: int = 1, size: int = TIMELINE_PAGE_SIZE
 ) -> TimelinePage:
     """One page of the account's interactions, latest first, in one query (no COUNT: one row more
-    than the page tells whether another page exists)."""
-    number = max(1, number)
+    than the page tells whether another page exists). `number` is clamped to 1..TIMELINE_MAX_PAGE."""
+    number = min(max(1, number), TIMELINE_MAX_PAGE)
     start = (number - 1) * size
     rows = list(
         Interaction.objects.filter(account=account)
         .select_related("user")
         .order_by("-occurred_at", "-pk")[start : start + size + 1]
     )
-    return TimelinePage(items=rows[:size], number=number, has_more=len(rows) > size)
+    return TimelinePage(
+        items=rows[:size], number=number, has_more=len(rows) > size and number < TIMELINE_MAX_PAGE
+    )
 
 
-def account_learning_coverage(*, account: Account, now: datetime | None = None) -> dict:
-    """The account's active people with their last activity and, in the 12 months before `now`,
-    courses or paths completed and certifications earned; two queries (people, then one grouped
-    pass over the log). {"people": [...], "n", "trained", "certified"}."""
+def account_learning_coverage(
+    *, account: Account, now: datetime | None = None, limit: int = COVERAGE_PEOPLE_SHOWN
+) -> dict:
+    """The account's active people with, in the 12 months before `now`, their last activity and
+    the courses or paths completed and certifications earned; two queries whatever the number of
+    people or interactions (every count is windowed to those 12 months):
+    {"people": the `limit` most recently active (people without activity in the window last, by
+    name), "n": active people, "trained" / "certified": how many of all `n` completed / earned one}.
+    """
     now = now or timezone.now()
-    year = Q(occurred_at__gte=now - TRAINED_WINDOW, occurred_at__lt=now)
+    # Interactions of one person at this account in the window: (user, occurred_at) is indexed.
+    window = Interaction.objects.filter(
+        user_id=OuterRef("pk"),
+        account_id=account.pk,
+        occurred_at__gte=now - TRAINED_WINDOW,
+        occurred_at__lt=now,
+    ).order_by()
+
+    def count_of(kinds_counted) -> Coalesce:
+        counted = window.filter(kind__in=kinds_counted).values("user_id").annotate(c=Count("pk")).values("c")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+    active = User.objects.filter(account=account, is_active=True)
     people = list(
-        User.objects.filter(account=account, is_active=True).only(
-            "pk", "full_name", "email", "role", "is_executive_sponsor"
-        )
-    )
-    counts = {
-        row["user_id"]: row
-        for row in Interaction.objects.filter(account=account, user__isnull=False)
-        .order_by()
-        .values("user_id")
+        active.only("pk", "full_name", "email", "role", "is_executive_sponsor")
         .annotate(
-            last_activity=Max("occurred_at"),
-            completed=Count("pk", filter=year & Q(kind__in=TRAINED_KINDS)),
-            certifications=Count("pk", filter=year & Q(kind__in=CERTIFIED_KINDS)),
+            last_activity=Subquery(window.order_by("-occurred_at").values("occurred_at")[:1]),
+            completed=count_of(TRAINED_KINDS),
+            certifications=count_of(CERTIFIED_KINDS),
         )
-    }
-    for person in people:
-        row = counts.get(person.pk, {})
-        person.last_activity = row.get("last_activity")
-        person.completed = row.get("completed", 0)
-        person.certifications = row.get("certifications", 0)
-    # Most recently active first; people never seen go last, by name.
-    people.sort(
-        key=lambda p: (p.last_activity is None, -(p.last_activity.timestamp() if p.last_activity else 0))
+        .order_by(F("last_activity").desc(nulls_last=True), "full_name", "pk")[:limit]
     )
-    return {
-        "people": people,
-        "n": len(people),
-        "trained": sum(1 for p in people if p.completed),
-        "certified": sum(1 for p in people if p.certifications),
-    }
+    totals = active.aggregate(
+        n=Count("pk"),
+        trained=Count("pk", filter=Q(Exists(window.filter(kind__in=TRAINED_KINDS)))),
+        certified=Count("pk", filter=Q(Exists(window.filter(kind__in=CERTIFIED_KINDS)))),
+    )
+    return {"people": people, **totals}
 
 
 def account_nps_answers(*, account: Account, limit: int = 20) -> list[Interaction]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -25,19 +25,31 @@ SUPPORT_OPENED = "support.ticket_opened"
 SUPPORT_KINDS = ("support.ticket_opened", "support.ticket_closed")
 URGENT_SEVERITIES = ("high", "urgent", "critical")
 ACTIVE_TIME_KINDS = ("portal.active_time", "learning.active_time")
-# Things that happen *to* a person (an invitation sent, a certificate expiring) do not make them
-# active; everything else a person does does.
+# Things that happen *to* a person (an invitation sent, a certificate expiring) or that the vendor
+# does (a ticket closed, a meeting a CS manager logged) do not make anyone at the account active.
 PASSIVE_KINDS = (
     "survey.invitation_sent",
     "certification.expired",
     "certification.revoked",
     "learning.session_promoted",
+    "support.ticket_closed",
+    "engagement.message",
 )
+VENDOR_CATEGORIES = ("one_to_one",)
+
+
+def passive_kinds() -> list[str]:
+    """Kinds that do not count as a person's own activity (utilisation, visit days)."""
+    vendor = [kind.name for kind in registry.all_kinds() if kind.category in VENDOR_CATEGORIES]
+    return [*PASSIVE_KINDS, *vendor]
+
+
 ACTIVE_WINDOW = timedelta(days=30)
 TRAINED_WINDOW = timedelta(days=365)
 SUPPORT_WINDOW = timedelta(days=180)
 
 
+MAX_RULES = 20  # each rule is one aggregate column of the recompute query
 RULE_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
@@ -64,13 +76,22 @@ def health_config_current(*, segment: str = "") -> HealthConfig:
     return config
 
 
-def health_configs_current() -> dict[str, HealthConfig]:
-    """{segment: newest config} for every segment that has its own, plus "" (the default)."""
-    default = health_config_current(segment="")
+def health_configs_current(*, at: datetime | None = None) -> dict[str, HealthConfig]:
+    """{segment: the version in force} for every segment that has its own, plus "" (the default).
+
+    With `at`, the version in force then: the newest saved before `at`, so recomputing a past day
+    never stamps it with rules saved later. A segment whose own rules came later falls back to the
+    default; before any default was saved (a backfill), the first default version applies.
+    """
+    health_config_current(segment="")  # makes sure version 1 of the default exists
+    first_default = HealthConfig.objects.filter(segment="").order_by("version").first()
+    configs = HealthConfig.objects.order_by("segment", "-version")
+    if at is not None:
+        configs = configs.filter(created_at__lt=at)
     newest = {}
-    for config in HealthConfig.objects.order_by("segment", "-version"):
+    for config in configs:
         newest.setdefault(config.segment, config)
-    newest[""] = newest.get("", default)
+    newest.setdefault("", first_default)
     return newest
 
 
@@ -83,6 +104,8 @@ def _check_kinds(names: list[str], what: str) -> None:
 def _clean_rules(rules: list[dict]) -> list[dict]:
     if not rules:
         raise AnalyticsError("Keep at least one engagement rule.")
+    if len(rules) > MAX_RULES:
+        raise AnalyticsError(f"Keep to at most {MAX_RULES} engagement rules.")
     cleaned, keys = [], set()
     for index, rule in enumerate(rules, start=1):
         key = str(rule.get("key") or f"rule{index}").strip()
@@ -130,6 +153,7 @@ def health_config_save(
     """Write the next version of a segment's health rules. Stored snapshots keep their version."""
     if not (by.is_authenticated and by.is_cs_manager):
         raise AnalyticsError("Only a CS manager can change the health rules.")
+    health_config_current(segment="")  # version 1 of the default exists, to lock on
     rules = _clean_rules(rules)
     if not 0 <= red_below <= green_from <= 100:
         raise AnalyticsError("Bands: red ends at or below where green starts, both within 0-100.")
@@ -145,24 +169,35 @@ def health_config_save(
         raise AnalyticsError("An advanced user uses 1 to 50 distinct core features.")
     if not 0 <= drop_threshold < 1:
         raise AnalyticsError("The drop threshold is a share between 0 and 1.")
-    with transaction.atomic():
-        last = HealthConfig.objects.select_for_update().filter(segment=segment).order_by("-version").first()
-        return HealthConfig.objects.create(
-            segment=segment,
-            version=(last.version + 1) if last else 1,
-            rules=rules,
-            weights={name: float(weights.get(name, 0)) for name in COMPONENTS},
-            red_below=red_below,
-            green_from=green_from,
-            engaged_min_rules=engaged_min_rules,
-            drop_threshold=drop_threshold,
-            support_ticket_penalty=support_ticket_penalty,
-            support_urgent_penalty=support_urgent_penalty,
-            core_kinds=core_kinds,
-            advanced_min_features=advanced_min_features,
-            created_by=by,
-            note=note[:200],
-        )
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                # Saves queue on the first default version's row (it always exists), so the next
+                # version number is read after any save in flight has committed.
+                list(HealthConfig.objects.select_for_update().filter(segment="", version=1))
+                last = HealthConfig.objects.filter(segment=segment).order_by("-version").first()
+                return HealthConfig.objects.create(
+                    segment=segment,
+                    version=(last.version + 1) if last else 1,
+                    rules=rules,
+                    weights={name: float(weights.get(name, 0)) for name in COMPONENTS},
+                    red_below=red_below,
+                    green_from=green_from,
+                    engaged_min_rules=engaged_min_rules,
+                    drop_threshold=drop_threshold,
+                    support_ticket_penalty=support_ticket_penalty,
+                    support_urgent_penalty=support_urgent_penalty,
+                    core_kinds=core_kinds,
+                    advanced_min_features=advanced_min_features,
+                    created_by=by,
+                    note=note[:200],
+                )
+        except IntegrityError:
+            # SQLite has no row locks: should two saves still collide, the unique (segment,
+            # version) constraint catches it and the loser takes the next number.
+            if attempt == 2:
+                raise AnalyticsError("Someone else is saving these rules right now; try again.") from None
+    raise AssertionError("unreachable")
 
 
 # --- the daily recompute -----------------------------------------------------------------------
@@ -189,9 +224,10 @@ def _window(t: datetime, days: int | timedelta) -> Q:
 
 def _interaction_counts(t: datetime, configs: dict[str, HealthConfig], account_ids) -> dict[int, dict]:
     """One pass over the log with conditional aggregates: every windowed count of every account."""
+    passive = passive_kinds()
     aggregates = {
         "active_users": Count(
-            "user_id", distinct=True, filter=_window(t, ACTIVE_WINDOW) & ~Q(kind__in=PASSIVE_KINDS)
+            "user_id", distinct=True, filter=_window(t, ACTIVE_WINDOW) & ~Q(kind__in=passive)
         ),
         "content_views": Count("id", filter=_window(t, 30) & Q(kind__in=CONTENT_KINDS)),
         "content_views_before": Count(
@@ -218,7 +254,7 @@ def _interaction_counts(t: datetime, configs: dict[str, HealthConfig], account_i
         "visit_days": Count(
             TruncDate("occurred_at"),
             distinct=True,
-            filter=_window(t, 30) & Q(user__isnull=False) & ~Q(kind__in=PASSIVE_KINDS),
+            filter=_window(t, 30) & Q(user__isnull=False) & ~Q(kind__in=passive),
         ),
     }
     longest = max([365, 180, 60, *(rule["window_days"] for c in configs.values() for rule in c.rules)])
@@ -291,7 +327,7 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
     """
     day = day or timezone.localdate()
     t = day_end(day)
-    configs = health_configs_current()
+    configs = health_configs_current(at=t)
     accounts = accounts_active_on(day)
     if account_ids is not None:
         accounts = accounts.filter(pk__in=account_ids)

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from apps.analytics.health_events import health_changes_raise
 from apps.analytics.services import health_recompute
 
 
@@ -14,7 +15,17 @@ def recompute_health(*, day: str | None = None) -> int:
     if day:
         return health_recompute(day=timezone.datetime.fromisoformat(day).date())
     today = timezone.localdate()
-    return health_recompute(day=today - timedelta(days=1)) + health_recompute(day=today)
+    written = health_recompute(day=today - timedelta(days=1)) + health_recompute(day=today)
+    raise_health_moments.delay(day=today.isoformat())
+    return written
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def raise_health_moments(*, day: str) -> int:
+    """Engagement moments for the day's health changes (red, usage and content drops); idempotent:
+    each change has a key, so a rerun creates nothing twice."""
+    when = timezone.datetime.fromisoformat(day).date()
+    return health_changes_raise(day=when, today=timezone.localdate())
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

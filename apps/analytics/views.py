@@ -93,9 +93,11 @@ def _account(pk: int) -> Account:
 
 
 def _timeline_number(value) -> int:
+    """A ?timeline= / ?page= value as a page number: 1 when missing or not a number, and never
+    beyond TIMELINE_MAX_PAGE (a huge number would overflow the SQL OFFSET)."""
     try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
+        return min(max(1, int(value)), selectors.TIMELINE_MAX_PAGE)
+    except (TypeError, ValueError):  # ValueError too for a number of more than 4,300 digits
         return 1
 
 

@@ -7,4 +7,7 @@ class LearningConfig(AppConfig):
     verbose_name = "Learning"
 
     def ready(self):
-        from apps.learning import kinds  # noqa: F401  (registers the interaction kinds)
+        from apps.learning import (
+            kinds,  # noqa: F401  (registers the interaction kinds)
+            tasks,  # noqa: F401  (registers the "learning.digest" e-mail sender)
+        )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.notifications.models import EmailOptOut, Notification
+from apps.notifications.models import Contact, EmailOptOut, Notification
 
 
 @admin.register(Notification)
@@ -18,3 +18,12 @@ class EmailOptOutAdmin(admin.ModelAdmin):
     list_filter = ["category"]
     search_fields = ["user__email"]
     raw_id_fields = ["user"]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["subject", "user", "kind", "status", "priority", "created_at", "sent_at", "delivered_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["subject", "user__email", "dedup_key"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "created_at"

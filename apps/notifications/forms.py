@@ -6,8 +6,10 @@ from django import forms
 
 from apps.notifications.models import Category
 
-# Alerts about accounts go to the vendor's staff only; customers never receive them.
+# Alerts about accounts go to the vendor's staff only; customers never receive them. Messages from
+# the customer success team go to customers only.
 STAFF_ONLY = {Category.CUSTOMER_ALERTS}
+CUSTOMER_ONLY = {Category.CUSTOMER_SUCCESS}
 
 
 class EmailPreferencesForm(forms.Form):
@@ -17,6 +19,6 @@ class EmailPreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         staff = bool(user and user.is_vendor_staff)
         for value, label in Category.choices:
-            if value in STAFF_ONLY and not staff:
+            if (value in STAFF_ONLY and not staff) or (value in CUSTOMER_ONLY and staff):
                 continue
             self.fields[value] = forms.BooleanField(label=label, required=False)

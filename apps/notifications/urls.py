@@ -9,6 +9,7 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("notifications/preferences/", views.email_preferences, name="email_preferences"),
     path("notifications/unsubscribe/<str:token>/", views.email_unsubscribe, name="email_unsubscribe"),
+    path("customers/people/<int:user_id>/contacts/", views.person_contacts, name="person_contacts"),
 ]
 
 api_urlpatterns = [

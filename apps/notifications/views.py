@@ -1,23 +1,33 @@
-"""The notification centre, its navigation badge, e-mail preferences and one-click unsubscribe."""
+"""The notification centre, its navigation badge, e-mail preferences and one-click unsubscribe;
+and what the contact budget sent to and held back from a person."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import User
+from apps.accounts.permissions import cs_manager_required
 from apps.notifications import selectors, services
 from apps.notifications.forms import EmailPreferencesForm
-from apps.notifications.models import Category, Notification
+from apps.notifications.models import BUDGET_WINDOW, Category, Contact, ContactStatus, Notification
 from apps.notifications.tasks import UNSUBSCRIBE_SALT
 
 PAGE_SIZE = 20
+CONTACTS_PAGE_SIZE = 50
+OWN_CONTACTS_DAYS = 30
+OWN_CONTACTS_SHOWN = 10
 
 
 @login_required
@@ -68,7 +78,50 @@ def email_preferences(request):
         services.email_preferences_set(user=request.user, enabled=form.cleaned_data)
         messages.success(request, "Your e-mail preferences are saved.")
         return redirect("email_preferences")
-    return TemplateResponse(request, "notifications/email_preferences.html", {"form": form})
+    return TemplateResponse(
+        request, "notifications/email_preferences.html", {"form": form, **_own_contacts(request.user)}
+    )
+
+
+def _own_contacts(user) -> dict:
+    """The person's own view of the contact budget: what we sent them in the last 30 days and
+    what we held back (waiting, or never sent), with the latest few."""
+    since = timezone.now() - timedelta(days=OWN_CONTACTS_DAYS)
+    sent = Q(status=ContactStatus.SENT, sent_at__gte=since)
+    held_back = ~Q(status=ContactStatus.SENT) & Q(created_at__gte=since)
+    recent = Contact.objects.filter(Q(user=user) & (sent | held_back))
+    counts = recent.aggregate(sent=Count("pk", filter=sent), held_back=Count("pk", filter=held_back))
+    return {
+        "contacts_days": OWN_CONTACTS_DAYS,
+        "contacts_sent": counts["sent"],
+        "contacts_held_back": counts["held_back"],
+        "recent_contacts": recent.order_by("-created_at", "-pk")[:OWN_CONTACTS_SHOWN],
+    }
+
+
+@cs_manager_required
+def person_contacts(request, user_id):
+    """What the contact budget sent to one customer's person and what it held back (CS managers)."""
+    person = get_object_or_404(User.objects.customers().select_related("account"), pk=user_id)
+    contacts = Contact.objects.filter(user=person)
+    counts = contacts.aggregate(
+        used=Count("pk", filter=Q(status=ContactStatus.SENT, sent_at__gte=timezone.now() - BUDGET_WINDOW)),
+        held=Count("pk", filter=Q(status=ContactStatus.HELD)),
+    )
+    page = Paginator(contacts.order_by("-created_at", "-pk"), CONTACTS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return TemplateResponse(
+        request,
+        "notifications/person_contacts.html",
+        {
+            "person": person,
+            "page": page,
+            "budget": settings.CONTACT_BUDGET_PER_WEEK,
+            "hold_days": settings.CONTACT_HOLD_DAYS,
+            **counts,
+        },
+    )
 
 
 # The signed token is the authorisation here, not a session: mail clients send RFC 8058

@@ -118,3 +118,9 @@ def item_audience_count(*, item: RoadmapItem) -> int:
     """How many people shipping this item would notify."""
     idea_ids = [idea.pk for idea in item.ideas.all()]
     return idea_audience(idea_ids=idea_ids).count() if idea_ids else 0
+
+
+def published_updates_since(*, since) -> QuerySet[ProductUpdate]:
+    """Product updates (releases) published since `since` and not in the future; for the
+    engagement app's "new product release" moments."""
+    return ProductUpdate.objects.published().filter(published_at__gte=since).order_by("published_at", "pk")

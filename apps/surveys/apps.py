@@ -7,4 +7,7 @@ class SurveysConfig(AppConfig):
     verbose_name = "NPS surveys"
 
     def ready(self):
-        from apps.surveys import kinds  # noqa: F401  (registers the interaction kinds)
+        from apps.surveys import (
+            kinds,  # noqa: F401  (registers the interaction kinds)
+            tasks,  # noqa: F401  (registers the "surveys.invitation" e-mail sender)
+        )

@@ -55,6 +55,10 @@ class Campaign(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="One reminder to those who have not answered, this many days after the invitation.",
     )
+    one_by_one = models.BooleanField(
+        default=False,
+        help_text="People are invited one at a time (e.g. closing the loop); it never sends a wave.",
+    )
     status = models.CharField(max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     last_wave_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(

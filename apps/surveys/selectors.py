@@ -269,3 +269,13 @@ def nps_by_campaign(*, campaigns: list[Campaign]) -> dict[int, int | None]:
         ).score
         for row in rows
     }
+
+
+def response_detail(*, response_id: int) -> Response | None:
+    """One response with its invitation and campaign, or None if it is gone. Engagement shows it
+    on the CS manager's detractor task (the person's comment, not only their score)."""
+    return (
+        Response.objects.select_related("invitation__campaign", "invitation__user")
+        .filter(pk=response_id)
+        .first()
+    )

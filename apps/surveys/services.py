@@ -141,6 +141,8 @@ def campaign_send_wave(*, campaign: Campaign, now: datetime | None = None) -> in
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.status != CampaignStatus.ACTIVE:
             raise SurveyError(f"A {campaign.get_status_display().lower()} campaign sends no invitations.")
+        if campaign.one_by_one:
+            raise SurveyError("This campaign invites people one at a time; it never sends a wave.")
         audience = list(campaign_audience(campaign=campaign, now=now).values_list("pk", "account_id"))
         campaign.last_wave_at = now
         campaign.save(update_fields=["last_wave_at"])
@@ -307,3 +309,45 @@ def survey_opt_out(*, user: User) -> SurveyOptOut:
 def survey_opt_in(*, user: User) -> None:
     with transaction.atomic():
         SurveyOptOut.objects.filter(user=user).delete()
+
+
+def invitation_create_for(*, campaign: Campaign, user: User) -> Invitation:
+    """Invite one person to an active campaign outside its waves (engagement re-surveys a
+    detractor this way), e-mailed after the commit. If they already hold an open, unanswered
+    invitation of the campaign, that one is returned and nothing is sent again. People who are
+    inactive, not customers or opted out of surveys are not invited (SurveyError)."""
+    now = timezone.now()
+    if not (user.is_active and user.role in CUSTOMER_ROLES):
+        raise SurveyError("Only active customer users can be surveyed.")
+    if SurveyOptOut.objects.filter(user=user).exists():
+        raise SurveyError(f"{user} opted out of surveys.")
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status != CampaignStatus.ACTIVE:
+            raise SurveyError(f"A {campaign.get_status_display().lower()} campaign sends no invitations.")
+        mine = Invitation.objects.filter(campaign=campaign, user=user)
+        current = mine.filter(expires_at__gt=now, response__isnull=True).order_by("-wave").first()
+        if current is not None:
+            return current
+        wave = (mine.aggregate(last=Max("wave"))["last"] or 0) + 1
+        invitation = Invitation.objects.create(
+            campaign=campaign,
+            user=user,
+            account=user.account,
+            wave=wave,
+            sent_at=now,
+            expires_at=now + timedelta(days=campaign.response_window_days),
+        )
+        record(
+            kind=kinds.INVITATION_SENT.name,
+            user=user,
+            account=user.account,
+            subject=campaign,
+            occurred_at=now,
+            properties={"invitation": invitation.pk, "wave": wave},
+        )
+        from apps.surveys import tasks
+
+        campaign_id = campaign.pk
+        transaction.on_commit(lambda: tasks.send_invitation_emails.delay(campaign_id))
+    return invitation

@@ -91,6 +91,37 @@ def _signs(scores: Iterable[int]) -> list[int]:
     return [1 if s >= 9 else -1 if s <= 6 else 0 for s in scores]
 
 
+EXACT_RESAMPLE_LIMIT = 500
+
+
+def _resampler(signs: list[int], rng: random.Random):
+    """A function drawing the mean sign (+1 promoter, 0 passive, -1 detractor) of one bootstrap
+    resample of `signs`. Small groups are resampled answer by answer; a large group draws its
+    promoter and detractor counts from the multinomial they follow (normal approximation of its
+    binomials), so the cost per resample does not grow with the number of answers."""
+    n = len(signs)
+    if n <= EXACT_RESAMPLE_LIMIT:
+        return lambda: sum(rng.choices(signs, k=n)) / n
+    p_pro = signs.count(1) / n
+    p_det = signs.count(-1) / n
+
+    def binomial(trials: int, p: float) -> int:
+        if trials == 0 or p <= 0:
+            return 0
+        if p >= 1:
+            return trials
+        value = round(rng.gauss(trials * p, math.sqrt(trials * p * (1 - p))))
+        return min(max(value, 0), trials)
+
+    def draw() -> float:
+        promoters = binomial(n, p_pro)
+        rest = 1 - p_pro
+        detractors = binomial(n - promoters, p_det / rest if rest > 0 else 0)
+        return (promoters - detractors) / n
+
+    return draw
+
+
 def nps_difference_bootstrap(
     a: Sequence[int], b: Sequence[int], iterations: int = 2000, seed: int = 12345, level: float = 0.95
 ) -> tuple[float | None, float | None, float | None]:
@@ -101,10 +132,8 @@ def nps_difference_bootstrap(
         return None, None, None
     diff = 100 * (sum(sa) / len(sa) - sum(sb) / len(sb))
     rng = random.Random(seed)  # noqa: S311  (a reproducible resample, not a secret)
-    na, nb = len(sa), len(sb)
-    diffs = sorted(
-        100 * (sum(rng.choices(sa, k=na)) / na - sum(rng.choices(sb, k=nb)) / nb) for _ in range(iterations)
-    )
+    draw_a, draw_b = _resampler(sa, rng), _resampler(sb, rng)
+    diffs = sorted(100 * (draw_a() - draw_b()) for _ in range(iterations))
     tail = (1 - level) / 2
     low = diffs[max(0, math.floor(tail * iterations))]
     high = diffs[min(iterations - 1, math.ceil((1 - tail) * iterations) - 1)]

@@ -149,6 +149,50 @@ class TestExplanation:
         health_recompute(day=TODAY)
         assert "Overage: more active users than seats" in page_of(client_of(csm), account_a).content.decode()
 
+    def _figures(self, account, **figures) -> dict:
+        snapshot = snapshot_of(account, 50, day=TODAY)
+        snapshot.figures = figures
+        snapshot.save()
+        return selectors.account_figures(snapshot=snapshot)
+
+    @pytest.mark.parametrize(("promoters", "detractors", "nps"), [(3, 2, 13), (2, 3, -13), (4, 4, 0)])
+    def test_nps_rounds_halves_away_from_zero(self, account_a, promoters, detractors, nps):
+        # 8 answers: 100 * (3 - 2) / 8 = 12.5, which is 13 (METRICS.md), not 12 (round half even).
+        figures = self._figures(account_a, nps_responses=8, promoters=promoters, detractors=detractors)
+        assert figures["nps"] == nps and not figures["nps_too_few"]
+
+    def test_nps_on_the_page(self, client_of, csm, account_a):
+        self._figures(account_a, nps_responses=8, promoters=3, detractors=2)
+        response = page_of(client_of(csm), account_a)
+        assert response.context["figures"]["nps"] == 13
+
+    def test_rates_are_rounded_once_from_the_exact_counts(self, account_a):
+        figures = self._figures(
+            account_a,
+            licensed_seats=200,
+            active_users=57,  # 28.5%: the stored share 0.285 is 28.4999...% in binary
+            utilisation=0.285,
+            advanced_users=57,
+            advanced_share=0.285,
+            basic_users=1,  # 0.5%
+            basic_share=0.005,
+            content_views_before=8,  # 8 -> 9 views: +12.5%
+            content_views=9,
+            active_seconds=540,  # 0.15 h
+            visit_days=15,
+        )
+        assert figures["utilisation_percent"] == 29
+        assert figures["advanced_share_percent"] == 29
+        assert figures["basic_share_percent"] == 1
+        assert figures["content_change_percent"] == 13
+        assert figures["active_hours"] == 0.2
+        assert figures["visits_per_week"] == 3.5
+
+    def test_rates_without_data(self, account_a):
+        figures = self._figures(account_a, licensed_seats=0, utilisation=None, content_views_before=0)
+        assert figures["utilisation_percent"] is None and figures["content_change_percent"] is None
+        assert figures["nps"] is None and figures["active_hours"] == 0
+
     def test_without_a_snapshot_it_says_so(self, client_of, csm, account_a, alice):
         log(alice, "learning.content_viewed")
         response = page_of(client_of(csm), account_a)
@@ -239,6 +283,25 @@ class TestTimeline:
     def test_bad_page_numbers_show_the_first_page(self, client_of, csm, busy):
         assert page_of(client_of(csm), busy, timeline="x").context["timeline"].number == 1
 
+    @pytest.mark.parametrize("number", ["99999999999999999999999", "9" * 5000, "-99999999999999999999"])
+    def test_huge_page_numbers_are_capped_not_a_500(self, client_of, csm, busy, number):
+        client = client_of(csm)
+        response = page_of(client, busy, timeline=number)
+        assert response.status_code == 200
+        timeline = response.context["timeline"]
+        assert timeline.number in (1, selectors.TIMELINE_MAX_PAGE)
+        if timeline.number > 1:
+            assert not timeline.items and not timeline.has_more
+            assert "Nothing recorded this far back" in response.content.decode()
+        fragment = client.get(
+            reverse("account_timeline", args=[busy.pk]), {"page": number}, headers={"HX-Request": "true"}
+        )
+        assert fragment.status_code == 200
+
+    def test_the_selector_caps_the_page_number(self, busy):
+        page = selectors.account_timeline_page(account=busy, number=10**30)
+        assert page.number == selectors.TIMELINE_MAX_PAGE and page.items == [] and not page.has_more
+
 
 class TestPeopleAndVoices:
     def test_learning_coverage(self, client_of, csm, scored, sam):
@@ -251,6 +314,47 @@ class TestPeopleAndVoices:
         assert by_name["Sam Sponsor"].completed == 0
         assert (coverage["n"], coverage["trained"], coverage["certified"]) == (3, 1, 1)
         assert "<strong>1 of 3</strong> trained" in response.content.decode()
+
+    def test_learning_coverage_counts_only_the_last_12_months(self, account_a, alice, carol, sam):
+        log(sam, "learning.course_completed", days_ago=400)
+        log(sam, "certification.earned", days_ago=380)
+        log(alice, "account.login", days_ago=30)
+        log(carol, "account.login", days_ago=2)
+        coverage = selectors.account_learning_coverage(account=account_a)
+        # Most recently active first; sam, seen only more than 12 months ago, last.
+        assert [p.full_name for p in coverage["people"]] == ["Carol Chen", "Alice Archer", "Sam Sponsor"]
+        sam_row = coverage["people"][2]
+        assert sam_row.last_activity is None and sam_row.completed == 0 and sam_row.certifications == 0
+        assert (coverage["n"], coverage["trained"], coverage["certified"]) == (3, 0, 0)
+
+    def test_learning_coverage_lists_a_page_but_counts_everyone(
+        self, account_a, alice, carol, sam, django_assert_num_queries
+    ):
+        log(alice, "learning.course_completed", days_ago=3)
+        log(sam, "certification.earned", days_ago=1)
+        log(carol, "account.login", days_ago=2)
+        with django_assert_num_queries(2):  # the page of people, then the totals
+            coverage = selectors.account_learning_coverage(account=account_a, limit=2)
+        assert [p.full_name for p in coverage["people"]] == ["Sam Sponsor", "Carol Chen"]
+        assert (coverage["n"], coverage["trained"], coverage["certified"]) == (3, 1, 1)
+
+    def test_the_page_shows_the_100_most_recently_active(self, client_of, csm, account_a, alice):
+        User = type(alice)
+        User.objects.bulk_create(
+            User(email=f"quiet{i}@a.example", full_name=f"Quiet {i:03}", account=account_a)
+            for i in range(101)
+        )
+        log(alice, "account.login", days_ago=1)
+        with CaptureQueriesContext(connection) as captured:
+            response = page_of(client_of(csm), account_a)
+        coverage = response.context["coverage"]
+        assert len(coverage["people"]) == 100 and coverage["n"] == 102
+        assert coverage["people"][0].full_name == "Alice Archer"
+        assert "Showing the 100 most recently active of 102 people." in response.content.decode()
+        people_queries = [
+            q["sql"] for q in captured if 'FROM "accounts_user"' in q["sql"] and "LIMIT 100" in q["sql"]
+        ]
+        assert len(people_queries) == 1  # only a page of people is read
 
     def test_nps_answers(self, client_of, csm, scored):
         content = page_of(client_of(csm), scored["account"]).content.decode()

@@ -195,6 +195,7 @@ def test_snapshots_say_which_config_version_produced_them(config, csm):
         green_from=80,
         note="Engagement only",
     )
+    HealthConfig.objects.filter(pk=newer.pk).update(created_at=T - timedelta(hours=12))
     services.health_recompute(day=DAY)
     assert snapshot(user.account, DAY - timedelta(days=1)).config == config
     assert snapshot(user.account).config == newer and newer.version == 2
@@ -211,6 +212,7 @@ def test_segment_config_applies_to_its_segment_only(config, csm):
         red_below=10,
         green_from=20,
     )
+    HealthConfig.objects.filter(pk=ent_config.pk).update(created_at=T - timedelta(days=1))
     services.health_recompute(day=DAY)
     assert snapshot(ent).config == ent_config and len(snapshot(ent).rules) == 1
     assert snapshot(smb).config == config and len(snapshot(smb).rules) == 3
@@ -255,7 +257,7 @@ def test_recompute_query_count_does_not_grow_with_accounts(config, django_assert
 
     build(2)
     services.health_recompute(day=DAY)
-    with django_assert_num_queries(10) as few:
+    with django_assert_num_queries(11) as few:
         services.health_recompute(day=DAY)
     build(10)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -478,3 +480,83 @@ def test_basic_and_advanced_users_by_distinct_core_features(config):
     figures = snapshot(account).figures
     assert (figures["advanced_users"], figures["basic_users"], figures["active_users"]) == (1, 1, 2)
     assert figures["advanced_share"] == 0.1 and figures["basic_share"] == 0.1
+
+
+# --- review fixes: versions in force, concurrent saves, limits ---------------------------------
+
+
+@pytest.mark.django_db
+def test_recomputing_a_past_day_keeps_the_rules_in_force_then(config, csm):
+    UserFactory()
+    services.health_recompute(day=DAY)
+    assert HealthSnapshot.objects.get().config == config
+    newer = services.health_config_save(
+        by=csm, rules=config.rules, weights=config.weights, red_below=50, green_from=80, note="stricter"
+    )
+    HealthConfig.objects.filter(pk=newer.pk).update(created_at=T + timedelta(days=2))
+    services.health_recompute(day=DAY)  # the hourly job re-scores yesterday, say
+    assert set(HealthSnapshot.objects.values_list("config", flat=True)) == {config.pk}
+    services.health_recompute(day=DAY + timedelta(days=3))
+    assert HealthSnapshot.objects.get(date=DAY + timedelta(days=3)).config == newer
+
+
+@pytest.mark.django_db
+def test_a_segment_rule_saved_later_does_not_apply_to_earlier_days(config, csm):
+    account = AccountFactory(segment=Segment.SMB)
+    later = services.health_config_save(
+        by=csm, segment=Segment.SMB, rules=config.rules, weights=config.weights, red_below=40, green_from=70
+    )
+    HealthConfig.objects.filter(pk=later.pk).update(created_at=T + timedelta(days=1))
+    services.health_recompute(day=DAY)
+    assert snapshot(account).config == config
+
+
+@pytest.mark.django_db
+def test_at_most_twenty_rules(config, csm):
+    rules = [{**config.rules[0], "key": f"r{i}"} for i in range(21)]
+    with pytest.raises(services.AnalyticsError, match="at most 20"):
+        services.health_config_save(by=csm, rules=rules, weights=config.weights, red_below=40, green_from=70)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_saves_each_get_their_own_version():
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrency needs PostgreSQL")
+    csm = UserFactory(cs_manager=True)
+    config = services.health_config_current()
+    errors, barrier = [], threading.Barrier(4)
+
+    def save(n):
+        try:
+            barrier.wait()
+            services.health_config_save(
+                by=csm, rules=config.rules, weights=config.weights, red_below=40, green_from=70, note=f"#{n}"
+            )
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(HealthConfig.objects.values_list("version", flat=True)) == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db
+def test_vendor_side_events_do_not_make_anyone_active(config):
+    account = AccountFactory(licensed_seats=4)
+    user = UserFactory(account=account)
+    log(user, "support.ticket_closed", T - timedelta(days=1))
+    log(user, "crm.meeting", T - timedelta(days=1))
+    log(user, "survey.invitation_sent", T - timedelta(days=1))
+    services.health_recompute(day=DAY)
+    assert snapshot(account).figures["active_users"] == 0
+    assert snapshot(account).figures["visit_days"] == 0

@@ -423,3 +423,16 @@ def test_training_impact_runs_in_two_queries(django_assert_num_queries):
         renewal(customer(f"T{i}", 1000), date(2026, 8, 1), 1000)
     with django_assert_num_queries(2):
         metrics.training_impact(period=Q3)
+
+
+@pytest.mark.parametrize("text", ["0001-01", "9999-Q1", "1899-12"])
+def test_periods_outside_the_supported_years_are_refused_with_a_message(text):
+    with pytest.raises(ValueError, match="out of range"):
+        periods.parse(text)
+
+
+@pytest.mark.parametrize(("k", "n", "shown"), [(1, 16, 6.3), (1, 8, 12.5), (5, 11, 45.5), (2, 3, 66.7)])
+def test_percentages_round_half_away_from_zero_once(k, n, shown):
+    proportion = metrics.Proportion(k, n)
+    assert proportion.value == shown
+    assert proportion.whole == {6.3: 6, 12.5: 13, 45.5: 45, 66.7: 67}[shown]

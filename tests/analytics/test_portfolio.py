@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Segment
+from apps.analytics import selectors
 from apps.analytics.models import HealthSnapshot
 from apps.analytics.services import health_config_current, health_recompute
 from tests.analytics.factories import snapshot_of
@@ -273,6 +274,15 @@ class TestTrend:
         assert trends["Amberley"].since == TODAY - timedelta(days=33)
         assert trends["Rust Ltd"].change is None  # no snapshot that day
         assert "No earlier score to compare" in response.content.decode()
+
+    @pytest.mark.parametrize(
+        ("score", "earlier", "change"), [(62.5, 50.0, 13), (50.0, 62.5, -13), (55.0, 49.0, 6)]
+    )
+    def test_changes_round_halves_away_from_zero(self, score, earlier, change):
+        assert selectors.Trend.of(score, earlier, TODAY).change == change
+
+    def test_csv_scores_round_halves_away_from_zero(self):
+        assert [selectors._number(v) for v in (62.5, 61.5, -0.5, 70.0, None)] == ["63", "62", "-1", "70", ""]
 
 
 class TestExport:

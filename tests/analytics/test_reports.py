@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import RenewalOutcome, Segment
-from apps.analytics import periods, reports, services
+from apps.analytics import metrics, periods, reports, services
 from apps.analytics.models import HealthSnapshot
+from apps.core.numbers import round_half_away
 from apps.core.spreadsheet import safe_cell
 from apps.interactions.models import Interaction
+from tests.analytics.factories import snapshot_of
 from tests.factories import AccountFactory, RenewalFactory, UserFactory
 
 PAGES = ["engagement_report", "training_report", "retention_report"]
@@ -185,6 +187,27 @@ def test_engagement_csv_has_every_group_and_month(client_of, csm):
 
 
 @pytest.mark.django_db
+def test_drop_changes_are_rounded_once_from_the_counts(client_of, csm, account_a):
+    rows = reports.engagement_drop_rows(
+        [
+            HealthSnapshot(account=account_a, figures={"content_views": 6, "content_views_before": 11}),
+            HealthSnapshot(account=account_a, figures={"content_views": 15, "content_views_before": 16}),
+            HealthSnapshot(account=account_a, figures={"content_views": 3, "content_views_before": 0}),
+        ]
+    )
+    # 6 of 11: -45.45...% -> -45.5 for the CSV, and -45 (not -46, rounded twice) on the page.
+    assert (rows[0]["change"], rows[0]["change_whole"]) == (-45.5, -45)
+    assert (rows[1]["change"], rows[1]["change_whole"]) == (-6.3, -6)  # -6.25: halves away from zero
+    assert rows[2]["change"] is None and rows[2]["change_whole"] is None
+    snapshot = snapshot_of(account_a, 50, day=timezone.localdate())
+    snapshot.engagement_drop = True
+    snapshot.figures = {"content_views": 6, "content_views_before": 11}
+    snapshot.save()
+    html = client_of(csm).get(reverse("engagement_report")).content.decode()
+    assert '<span aria-hidden="true">▼</span> -45%</span>' in html
+
+
+@pytest.mark.django_db
 def test_engagement_drops_csv_is_formula_safe(client_of, csm):
     build_portfolio(1, prefix="=HYPERLINK(evil)")
     rows = csv_rows(client_of(csm).get(reverse("engagement_report") + "?format=csv&table=drops"))
@@ -227,6 +250,33 @@ def test_training_answers_in_words_for_a_constructed_data_set(client_of, csm):
     assert "This is correlation, not cause:" in html
     assert "larger accounts both train more and churn less" in html
     assert "too few to tell" in html
+
+
+@pytest.mark.django_db
+def test_training_sentence_percent_is_rounded_once_from_the_exact_share(client_of, csm):
+    trained_and_lost(11, 5)  # 5 of 11 = 45.45...%: 45%, not 46% (45.5 rounded again)
+    first = reports.training_report(period=Q3)["sentences"][0]
+    assert first == (
+        "Of the 11 accounts lost in 2026-Q3, 5 (45%) had trained in the 12 months before their renewal."
+    )
+
+
+def test_whole_takes_exact_values():
+    assert reports.whole(metrics.Proportion(5, 11).whole) == "45"
+    assert reports.whole(metrics.rate(5, 11) * 100) == "45"
+    assert reports.whole(metrics.rate(1, 8) * 100) == "13"  # 12.5 exactly: away from zero
+
+
+def test_backtest_sentence_uses_whole_percents_of_the_exact_rates():
+    rows = [
+        {"band": "green", "label": "Green", **metrics.Proportion(5, 11).as_dict()},
+        {"band": "amber", "label": "Amber", **metrics.Proportion(0, 0).as_dict()},
+        {"band": "red", "label": "Red", **metrics.Proportion(1, 8).as_dict()},
+    ]
+    assert reports.backtest_sentence(rows) == (
+        "Accounts that were green 90 days before renewed at 45% (n=11), "
+        "against 13% for those that were red (n=8)."
+    )
 
 
 @pytest.mark.django_db
@@ -294,11 +344,60 @@ def test_training_csv_covers_every_population_and_group(client_of, csm):
     trained_and_lost(5, 2)
     rows = csv_rows(client_of(csm).get(reverse("training_report") + "?period=2026-Q3&format=csv"))
     assert rows[0] == reports.TRAINING_CSV_HEADER
-    # (4 outcomes x 2 groups + 3 NPS rows) x (all + 3 segments)
-    assert len(rows) == 1 + (4 * 2 + 3) * 4
+    # (4 outcomes x 2 groups + NPS trained, untrained, difference, overall) x (all + 3 segments)
+    assert len(rows) == 1 + (4 * 2 + 4) * 4
     lost = [r for r in rows if r[1] == "All segments" and r[2] == "Share of the lost renewals"]
     assert lost[0][3:7] == ["trained", "2", "5", "40.0"]
     assert lost[1][3:7] == ["untrained", "3", "5", "60.0"]
+
+
+def nps_answers(trained: list[int], untrained: list[int]):
+    """NPS answers given in 2026-Q3 by people who completed a course in the 12 months before
+    (`trained`) and by people who did not (`untrained`)."""
+    for scores, trained_group in ((trained, True), (untrained, False)):
+        for score in scores:
+            person = UserFactory(account=AccountFactory(contract_start=date(2024, 1, 1)))
+            if trained_group:
+                log(person, "learning.course_completed", at(date(2026, 5, 1)))
+            log(
+                person,
+                "survey.response_submitted",
+                at(date(2026, 8, 10)),
+                value=score,
+                subject_type="campaign",
+                subject_id="1",
+            )
+
+
+@pytest.mark.django_db
+def test_training_csv_has_the_nps_difference_with_its_interval_and_the_overall_nps(client_of, csm):
+    # trained: 3 promoters, 2 detractors of 8 = 12.5; untrained: 1 promoter, 2 detractors of 5 = -20
+    nps_answers([10, 10, 9, 8, 8, 7, 5, 3], [10, 8, 7, 6, 2])
+    rows = csv_rows(client_of(csm).get(reverse("training_report") + "?period=2026-Q3&format=csv"))
+    nps = [r for r in rows if r[1] == "All segments" and r[2].startswith("NPS")]
+    assert [(r[2], r[3]) for r in nps] == [
+        ("NPS", "trained"),
+        ("NPS", "untrained"),
+        ("NPS difference (trained - untrained)", "difference"),
+        ("NPS", "overall"),
+    ]
+    trained, untrained, difference, overall = nps
+    assert trained[5:7] == ["8", "13"] and untrained[5:7] == ["5", "-20"]
+    report = reports.training_report(period=Q3)
+    split = report["overall"]["nps"]
+    assert difference[4:7] == ["", "13", "32.5"]  # 12.5 - (-20), exact
+    assert difference[7:] == [
+        str(round_half_away(split["difference_low"], 1)),
+        str(round_half_away(split["difference_high"], 1)),
+        "no",
+    ]
+    assert float(difference[7]) <= 32.5 <= float(difference[8])
+    # overall: 4 promoters, 4 detractors of 13 = 0
+    assert overall[5:7] == ["13", "0"] and overall[9] == "no"
+    assert split["difference_whole"] == 33  # 32.5, halves away from zero
+    html = client_of(csm).get(reverse("training_report") + "?period=2026-Q3").content.decode()
+    assert "+33 points" in html
+    assert "against -20 for untrained people (n=5): +33 points (95% bootstrap interval" in html
 
 
 # --- retention ----------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 editor that saves a new version (never editing an old one), its validation, and the recompute
 button. CS managers only."""
 
+import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.messages import get_messages
+from django.contrib.messages import constants, get_messages
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,13 +26,14 @@ def edit_url(segment="all"):
     return reverse("health_settings_edit", args=[segment])
 
 
-def form_data(config=None, *, rules=None, extra_rule=None, delete=(), **overrides) -> dict:
+def form_data(config=None, *, rules=None, extra_rule=None, delete=(), empty_extra=True, **overrides) -> dict:
     """The editor's POST data for `config` (default: the version in force), as a browser would send
-    it: every rule of the formset, one empty extra form (or `extra_rule`), and the settings."""
+    it: every rule of the formset, one empty extra form (or `extra_rule`; none when `empty_extra`
+    is False, as with 20 rules), and the settings."""
     config = config or health_config_current()
     rules = config.rules if rules is None else rules
     data = {}
-    forms = [*rules, extra_rule] if extra_rule else [*rules, {}]
+    forms = [*rules, extra_rule] if extra_rule else [*rules, {}] if empty_extra else list(rules)
     for i, rule in enumerate(forms):
         prefix = f"rules-{i}-"
         data[prefix + "key"] = rule.get("key", "")
@@ -164,8 +167,34 @@ class TestSettingsPage:
         health_recompute(day=TODAY - timedelta(days=1))
         health_recompute(day=TODAY)
         large = self._count(client)
-        # session, user, default config, every version with its snapshot count, latest snapshot day
-        assert small == large == 5
+        # session, user, default config, every version, the snapshot counts of the versions shown,
+        # latest snapshot day
+        assert small == large == 6
+
+    def test_snapshots_are_counted_for_the_versions_shown_only(self, client_of, csm, account_a):
+        health_recompute(day=TODAY - timedelta(days=1))
+        first = health_config_current()
+        client = client_of(csm)
+        for red_below in range(10, 22):  # versions 2 to 13: only the newest 10 are shown
+            assert client.post(edit_url(), form_data(red_below=red_below)).status_code == 302
+        health_recompute(day=TODAY)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(SETTINGS)
+        (section,) = [s for s in response.context["sections"] if s["value"] == ""]
+        assert [v.version for v in section["history"]] == list(range(13, 3, -1))
+        assert section["older"] == 3
+        assert [v.snapshot_count for v in section["history"][:2]] == [1, 0]
+        sql = [query["sql"] for query in captured]
+        # No query joins the configurations to every snapshot ever written ...
+        assert not any("healthconfig" in q and "JOIN" in q and "healthsnapshot" in q for q in sql)
+        # ... and the one that counts snapshots asks about the 10 versions shown, not version 1.
+        (counting,) = [q for q in sql if "healthsnapshot" in q and "GROUP BY" in q]
+        asked = {int(pk) for pk in re.search(r"IN \(([^)]*)\)", counting).group(1).split(",")}
+        assert asked == {
+            version.pk for section in response.context["sections"] for version in section["history"]
+        }
+        assert first.pk not in asked
+        assert HealthSnapshot.objects.filter(config=first).count() == 1
 
 
 # --- editing ------------------------------------------------------------------------------------
@@ -311,6 +340,53 @@ class TestEditor:
         assert response.status_code == 400
         assert HealthConfig.objects.count() == 1
 
+    @staticmethod
+    def _rules(count: int) -> list[dict]:
+        return [
+            {
+                "key": f"rule_{i}",
+                "label": f"Rule {i}",
+                "kinds": ["learning.content_viewed"],
+                "window_days": 30,
+                "weight": 1,
+            }
+            for i in range(count)
+        ]
+
+    def test_more_than_20_rules_is_a_clear_error_and_saves_nothing(self, client_of, csm):
+        health_config_current()
+        response = client_of(csm).post(edit_url(), form_data(rules=self._rules(21)))
+        assert response.status_code == 400
+        message = "Keep to at most 20 engagement rules: remove some, then save again. Nothing was saved."
+        assert list(response.context["formset"].non_form_errors()) == [message]
+        assert message in response.text
+        assert HealthConfig.objects.count() == 1
+
+    def test_deleted_rules_do_not_count_towards_the_20(self, client_of, csm):
+        health_config_current()
+        data = form_data(rules=self._rules(22), delete={20, 21}, empty_extra=False)
+        response = client_of(csm).post(edit_url(), data)
+        assert response.status_code == 302
+        assert len(health_config_current().rules) == 20
+
+    def test_a_tampered_form_count_builds_a_bounded_formset(self, client_of, csm):
+        health_config_current()
+        data = form_data(**{"rules-TOTAL_FORMS": "100000"})
+        response = client_of(csm).post(edit_url(), data)
+        assert response.status_code == 400
+        formset = response.context["formset"]
+        assert len(formset.forms) <= 30 and formset.non_form_errors()
+        assert HealthConfig.objects.count() == 1
+
+    def test_twenty_rules_save_and_reopen_without_an_extra_form(self, client_of, csm):
+        health_config_current()
+        client = client_of(csm)
+        response = client.post(edit_url(), form_data(rules=self._rules(20), empty_extra=False))
+        assert response.status_code == 302
+        assert len(health_config_current().rules) == 20
+        page = client.get(edit_url())
+        assert len(page.context["formset"].forms) == 20 and "Add a rule" not in page.text
+
     def test_query_counts(self, client_of, csm, django_assert_num_queries):
         client = client_of(csm)
         health_config_current()
@@ -332,6 +408,23 @@ class TestRecompute:
         assert HealthSnapshot.objects.filter(date=TODAY).count() == 2
         (message,) = messages_of(response)
         assert "Recomputed" in message and "4 snapshots" in message  # today and yesterday
+
+    def test_a_second_press_within_5_minutes_queues_nothing(self, client_of, csm, account_a):
+        client = client_of(csm)
+        assert client.post(SETTINGS).status_code == 302
+        HealthSnapshot.objects.all().delete()
+        response = client.post(SETTINGS)
+        assert response.status_code == 302 and response.url == SETTINGS
+        message = list(get_messages(response.wsgi_request))[-1]  # after the first press's message
+        assert message.level == constants.INFO
+        assert str(message) == "A recompute started less than 5 minutes ago; scores will be ready shortly."
+        assert not HealthSnapshot.objects.exists()  # nothing ran
+        # Once the guard has expired (5 minutes), the button recomputes again.
+        assert cache.get(f"health-recompute-{timezone.localdate()}") is True
+        cache.delete(f"health-recompute-{timezone.localdate()}")
+        response = client.post(SETTINGS)
+        assert "Recomputed" in messages_of(response)[-1]
+        assert HealthSnapshot.objects.filter(date=TODAY).count() == 1
 
     def test_the_button_asks_first(self, client_of, csm):
         text = client_of(csm).get(SETTINGS).text

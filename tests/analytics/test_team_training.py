@@ -96,8 +96,8 @@ def test_training_team_counts_people_trained_and_certified_in_12_months(account_
     team = reports.training_team(account=account_a)
     assert team["people"] == 3
     # alice trained (carol's course is older than 12 months); carol certified.
-    assert team["trained"] == {"k": 1, "n": 3, "percent": 33.3, "too_few": True}
-    assert team["certified"] == {"k": 1, "n": 3, "percent": 33.3, "too_few": True}
+    assert team["trained"] == {"k": 1, "n": 3, "percent": 33.3, "percent_whole": 33, "too_few": True}
+    assert team["certified"] == {"k": 1, "n": 3, "percent": 33.3, "percent_whole": 33, "too_few": True}
     months = team["by_month"]
     assert len(months) == 12
     assert [m["month"] for m in months] == [p.label for p in periods.last_months(timezone.localdate(), 12)]
@@ -127,7 +127,7 @@ def test_a_person_counts_once_a_month_and_leavers_are_not_counted(account_a, ali
 def test_an_account_without_people_has_no_data(db):
     team = reports.training_team(account=AccountFactory())
     assert team["people"] == 0
-    assert team["trained"] == {"k": 0, "n": 0, "percent": None, "too_few": True}
+    assert team["trained"] == {"k": 0, "n": 0, "percent": None, "percent_whole": None, "too_few": True}
 
 
 @pytest.mark.django_db
@@ -141,6 +141,19 @@ def test_page_shows_too_few_to_tell_for_small_teams_and_shares_for_larger_ones(
     html = client_of(carol).get(URL).content.decode()
     assert "67%" in html  # 4 of 6 trained
     assert "4 of 6 completed a course or path" in html
+
+
+@pytest.mark.django_db
+def test_shares_are_rounded_once_from_the_exact_counts(client_of, carol, account_a, alice, sam):
+    # 5 of 11 trained: 45.45...%, shown as 45% (rounding 45.5 again would show 46%).
+    people = [alice, carol, sam, *(UserFactory(account=account_a) for _ in range(8))]
+    for person in people[:5]:
+        log(person, "learning.course_completed", 3)
+    team = reports.training_team(account=account_a)
+    assert (team["trained"]["percent"], team["trained"]["percent_whole"]) == (45.5, 45)
+    html = client_of(carol).get(URL).content.decode()
+    assert '<span class="stat__value">45%</span>' in html
+    assert "5 of 11 completed a course or path" in html
 
 
 @pytest.mark.django_db
@@ -180,9 +193,84 @@ def test_proficiency_coverage_is_of_the_own_account(client_of, carol, alice, bob
     result(alice, skill, 85)
     result(bob, skill, 90)
     coverage = reports.training_team_proficiency(account=alice.account)
-    assert coverage["skills"] == [{"skill": "Dashboards", "k": 1, "n": 2, "percent": 50.0, "too_few": True}]
+    assert coverage["skills"] == [
+        {"skill": "Dashboards", "k": 1, "n": 2, "percent": 50.0, "percent_whole": 50, "too_few": True}
+    ]
     html = client_of(carol).get(URL).content.decode()
     assert "Dashboards" in html and "1 of 2" in html
+
+
+@pytest.mark.django_db
+def test_proficiency_shares_are_rounded_once(client_of, carol, account_a, alice, sam):
+    skill = SkillFactory(name="Dashboards")
+    people = [alice, carol, sam, *(UserFactory(account=account_a) for _ in range(8))]
+    for person in people[:5]:
+        result(person, skill, 85)
+    html = client_of(carol).get(URL).content.decode()
+    assert '<td class="num">5 of 11</td>\n            <td class="num">45%</td>' in html
+
+
+def csv_of(response) -> list[list[str]]:
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+@pytest.mark.django_db
+def test_by_month_table_exports_as_csv(client_of, carol, account_a, activity):
+    client = client_of(carol)
+    html = client.get(URL).content.decode()
+    assert 'href="?format=csv&amp;table=months" download' in html
+    response = client.get(URL + "?format=csv&table=months")
+    assert 'filename="team-training-by-month.csv"' in response["Content-Disposition"]
+    rows = csv_of(response)
+    assert rows[0] == reports.TEAM_MONTHS_CSV_HEADER == ["month", "people_trained", "people_certified"]
+    team = reports.training_team(account=account_a)
+    assert rows[1:] == [[m["month"], str(m["trained"]), str(m["certified"])] for m in team["by_month"]]
+    assert len(rows) == 1 + 12
+    # Account A only: alice trained once, carol certified once in the 12 months.
+    assert sum(int(r[1]) for r in rows[1:]) == 1 and sum(int(r[2]) for r in rows[1:]) == 1
+
+
+@pytest.mark.django_db
+def test_proficiency_table_exports_as_csv(client_of, carol, alice, bob, django_assert_num_queries):
+    skill = SkillFactory(name="=Dashboards")
+    result(alice, skill, 85)
+    result(bob, skill, 90)
+    client = client_of(carol)
+    html = client.get(URL).content.decode()
+    assert 'href="?format=csv&amp;table=proficiency" download' in html
+    # session + user, the account, proficiency (5: accounts, skills, best results, people, skills)
+    with django_assert_num_queries(8):
+        response = client.get(URL + "?format=csv&table=proficiency")
+        rows = csv_of(response)
+    assert 'filename="team-proficiency.csv"' in response["Content-Disposition"]
+    assert rows == [
+        reports.TEAM_PROFICIENCY_CSV_HEADER,
+        ["'=Dashboards", "Practitioner", "1", "2", "50.0", "yes"],  # bob, at account B, not counted
+    ]
+    for i in range(6):
+        result(UserFactory(account=alice.account), skill, 30 + 5 * i)  # 50 and 55 reach it
+        result(UserFactory(account=AccountFactory(name=f"Other {i}")), skill, 90)
+    with django_assert_num_queries(8):
+        rows = csv_of(client.get(URL + "?format=csv&table=proficiency"))
+    assert rows[1] == ["'=Dashboards", "Practitioner", "3", "8", "37.5", "no"]
+
+
+@pytest.mark.django_db
+def test_without_assessments_there_is_no_proficiency_export_link(client_of, carol):
+    client = client_of(carol)
+    assert "table=proficiency" not in client.get(URL).content.decode()
+    rows = csv_of(client.get(URL + "?format=csv&table=proficiency"))
+    assert rows == [reports.TEAM_PROFICIENCY_CSV_HEADER]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["alice", "csm"])
+@pytest.mark.parametrize("table", ["months", "proficiency"])
+def test_table_exports_are_for_customer_admins_only(client_of, request, who, table):
+    person = request.getfixturevalue(who)
+    assert client_of(person).get(URL + f"?format=csv&table={table}").status_code == 403
 
 
 @pytest.mark.django_db
@@ -209,4 +297,12 @@ def test_query_count_is_pinned_and_does_not_grow_with_people_or_accounts(
     # session + user, the account, the people (streamed)
     with django_assert_num_queries(4):
         response = client.get(URL + "?format=csv")
+        b"".join(response.streaming_content)
+    # session + user, the account, people, the 12-month counts, by month
+    with django_assert_num_queries(6):
+        response = client.get(URL + "?format=csv&table=months")
+        b"".join(response.streaming_content)
+    # session + user, the account, proficiency (3: nobody assessed, so no skills to read)
+    with django_assert_num_queries(6):
+        response = client.get(URL + "?format=csv&table=proficiency")
         b"".join(response.streaming_content)

@@ -22,10 +22,10 @@ ROLES = {
     "cs manager": (
         {"cs_manager": True},
         "Your book of business",
-        ["Home", "Learn", "Community", "What's new", "Customers", "Health", "Surveys"],
+        ["Home", "Learn", "Community", "What's new", "Customers", "Health", "Tasks", "Surveys"],
     ),
 }
-EVERY_NAV_LINK = {*CUSTOMER_NAV, "Team", "Studio", "Customers", "Integrations", "Health", "Surveys"}
+EVERY_NAV_LINK = {*CUSTOMER_NAV, "Team", "Studio", "Customers", "Integrations", "Health", "Tasks", "Surveys"}
 HOME = re.compile(r"^http://[^/]+/$")
 
 

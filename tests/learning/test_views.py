@@ -334,13 +334,16 @@ class TestHeartbeat:
 
 
 class TestDigestPreferences:
-    def test_opt_in_and_unsubscribe_without_login(self, client_of, client, alice):
+    def test_opt_in_and_unsubscribe_without_login(
+        self, client_of, client, alice, django_capture_on_commit_callbacks
+    ):
         from apps.learning.tasks import digest_unsubscribe_url, send_weekly_digests
 
         client_of(alice).post(reverse("learning_preferences"), {"weekly_digest": "on"})
         assert LearningPreference.objects.get(user=alice).weekly_digest
         make_content("Fresh tip")
-        assert send_weekly_digests() == 1
+        with django_capture_on_commit_callbacks(execute=True):  # the budget sends after its commit
+            assert send_weekly_digests() == 1
         url = re.search(r"https?://\S+/learn/digest/unsubscribe/\S+/", mail.outbox[-1].body).group(0)
         assert url == digest_unsubscribe_url(alice.pk)
         client.logout()

@@ -106,10 +106,18 @@ def test_preferences_page_saves(client_of, alice):
     client = client_of(alice)
     assert client.get(reverse("email_preferences")).status_code == 200
     response = client.post(
-        reverse("email_preferences"), {"community": "on", "learning": "on", "product_updates": "on"}
+        reverse("email_preferences"),
+        {"community": "on", "learning": "on", "product_updates": "on", "customer_success": "on"},
     )
     assert response.status_code == 302
     assert list(EmailOptOut.objects.filter(user=alice).values_list("category", flat=True)) == ["ideas"]
+
+
+def test_success_team_messages_are_offered_to_customers_and_alerts_to_staff(client_of, alice, csm):
+    customer = client_of(alice).get(reverse("email_preferences")).content.decode()
+    assert 'name="customer_success"' in customer and 'name="customer_alerts"' not in customer
+    staff = client_of(csm).get(reverse("email_preferences")).content.decode()
+    assert 'name="customer_alerts"' in staff and 'name="customer_success"' not in staff
 
 
 def _token_path(user, category="ideas"):

@@ -361,3 +361,15 @@ def test_unsubscribe_tokens(alice, bob):
         tokens.invitation_from_token(token)
     with pytest.raises(TokenError, match="damaged"):
         tokens.user_from_unsubscribe_token(token + "x")
+
+
+def test_a_one_by_one_campaign_never_sends_a_wave(csm, alice):
+    from apps.surveys import services as survey_services
+    from apps.surveys.tasks import send_due_waves
+    from tests.surveys.factories import CampaignFactory
+
+    campaign = CampaignFactory(status="active", one_by_one=True, created_by=csm)
+    with pytest.raises(survey_services.SurveyError, match="one at a time"):
+        survey_services.campaign_send_wave(campaign=campaign)
+    assert send_due_waves() == 0
+    assert not campaign.invitations.exists()

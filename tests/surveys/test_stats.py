@@ -78,3 +78,26 @@ def test_trained_split_shape():
     assert split["trained"]["nps"] == 100 and split["trained"]["too_few"] is False
     assert split["untrained"]["nps"] == -100 and split["untrained"]["too_few"] is True
     assert split["difference"] == 200 and split["too_few"] is True
+
+
+def test_bootstrap_of_large_groups_draws_from_counts_and_matches_the_analytic_interval():
+    import random as _random
+
+    rng = _random.Random(3)
+    a = [rng.choice([10, 9, 8, 7, 3]) for _ in range(20000)]
+    b = [rng.choice([10, 8, 7, 5, 2]) for _ in range(20000)]
+    diff, low, high = stats.nps_difference_bootstrap(a, b)
+    exact = stats.nps(a).exact - stats.nps(b).exact
+    assert diff == pytest.approx(exact)
+    # The analytic standard error of a difference of two NPS of 20,000 answers each.
+    se = (
+        sum(
+            (r.promoters / r.n + r.detractors / r.n - ((r.promoters - r.detractors) / r.n) ** 2) / r.n
+            for r in (stats.nps(a), stats.nps(b))
+        )
+        ** 0.5
+        * 100
+    )
+    assert low == pytest.approx(exact - 1.96 * se, abs=0.35)
+    assert high == pytest.approx(exact + 1.96 * se, abs=0.35)
+    assert stats.nps_difference_bootstrap(a, b) == (diff, low, high)  # seeded: reproducible
