@@ -40,10 +40,12 @@ NAV = [
     NavItem(
         "Customers", "customer_list", (Role.CONTENT_ADMIN, Role.CS_MANAGER), prefixes=("/integrations/",)
     ),
-    # Skills across customers is one of the CS manager's reports, so it sits under Health.
-    NavItem("Health", "portfolio", (Role.CS_MANAGER,), prefixes=("/analytics/", "/skills/accounts/")),
+    # Skills across customers and NPS surveys are CS managers' measures of customers, so they sit
+    # under Health, and the bar stays one line.
+    NavItem(
+        "Health", "portfolio", (Role.CS_MANAGER,), prefixes=("/analytics/", "/skills/accounts/", "/surveys/")
+    ),
     NavItem("Tasks", "task_inbox", (Role.CS_MANAGER,), prefixes=("/engagement/",)),
-    NavItem("Surveys", "campaign_list", (Role.CS_MANAGER,)),
 ]
 
 

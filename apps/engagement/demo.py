@@ -711,7 +711,7 @@ def _events(history: _History, accounts, following, moments, high, low) -> int:
         history.occur(
             detractor,
             account,
-            key=f"interaction-{interaction.pk}",
+            key=triggers.event_key(interaction),
             text=f"{interaction.user or 'Someone'} answered {interaction.value:.0f} to the NPS survey",
             at=interaction.occurred_at,
         )

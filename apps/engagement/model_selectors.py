@@ -3,11 +3,14 @@ account's engagement (the model it follows and its history, its moments and its 
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
 
 from apps.accounts.models import Account, AccountStatus, Segment, TouchModel
+from apps.core.numbers import round_half_away
 from apps.engagement.models import (
     Action,
     EngagementModel,
@@ -165,3 +168,54 @@ def account_timeline(*, account: Account, limit: int = TIMELINE_LENGTH) -> list[
 
 def account_open_tasks(*, account: Account) -> QuerySet[Task]:
     return Task.objects.open().filter(account=account).select_related("assignee").order_by("due_on", "pk")
+
+
+TOUCH_WINDOW_DAYS = 90
+
+
+def touches_by_touch_model(*, days: int = TOUCH_WINDOW_DAYS) -> list[dict]:
+    """One-to-one touches (calls, meetings, QBRs, e-mails a CS manager logged, CRM meetings) next
+    to one-to-many ones (automated moment messages) in the last `days`, per touch model, with the
+    number of active accounts and the average per account. Two queries."""
+    from django.utils import timezone
+
+    from apps.interactions import kinds as registry
+    from apps.interactions.models import Interaction
+
+    one_to_one = [kind.name for kind in registry.all_kinds() if kind.category == "one_to_one"]
+    one_to_many = [kind.name for kind in registry.all_kinds() if kind.category == "one_to_many"]
+    since = timezone.now() - timezone.timedelta(days=days)
+    counts = {
+        row["account__touch_model"]: row
+        for row in Interaction.objects.filter(occurred_at__gte=since, account__status=AccountStatus.ACTIVE)
+        .filter(Q(kind__in=one_to_one) | Q(kind__in=one_to_many))
+        .order_by()
+        .values("account__touch_model")
+        .annotate(
+            one_to_one=Count("id", filter=Q(kind__in=one_to_one)),
+            one_to_many=Count("id", filter=Q(kind__in=one_to_many)),
+        )
+    }
+    accounts = dict(
+        Account.objects.filter(status=AccountStatus.ACTIVE)
+        .order_by()
+        .values("touch_model")
+        .annotate(n=Count("id"))
+        .values_list("touch_model", "n")
+    )
+    rows = []
+    for value, label in TouchModel.choices:
+        n = accounts.get(value, 0)
+        row = counts.get(value, {})
+        one, many = row.get("one_to_one", 0), row.get("one_to_many", 0)
+        rows.append(
+            {
+                "label": label,
+                "accounts": n,
+                "one_to_one": one,
+                "one_to_many": many,
+                "one_to_one_per_account": round_half_away(Fraction(one, n), 1) if n else None,
+                "one_to_many_per_account": round_half_away(Fraction(many, n), 1) if n else None,
+            }
+        )
+    return rows

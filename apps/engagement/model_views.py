@@ -50,6 +50,8 @@ def model_list(request):
         {
             "models": model_selectors.model_list(),
             "unassigned": model_selectors.accounts_without_model(),
+            "touches": model_selectors.touches_by_touch_model(),
+            "touch_days": model_selectors.TOUCH_WINDOW_DAYS,
         },
     )
 

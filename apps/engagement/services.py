@@ -36,6 +36,7 @@ from apps.engagement.models import (
     TaskStatus,
     TriggerType,
 )
+from apps.engagement.progress import TARGET_RANGES
 from apps.interactions.services import record
 from apps.notifications.services import notify
 
@@ -330,18 +331,16 @@ def success_plan_save(
 
 
 def objective_save(*, plan: SuccessPlan, by: User, objective: Objective | None = None, **fields) -> Objective:
-    """Create or change an objective. A target must be a number; percentages are 0 to 100."""
+    """Create or change an objective; its target must lie in its metric's range (percentages 0-100)."""
     _require_cs_manager(by)
     objective = objective or Objective(plan=plan)
     for name, value in fields.items():
         setattr(objective, name, value)
-    if (
-        objective.metric in ("seats_certified", "people_trained", "utilisation")
-        and not 0 <= objective.target <= 1000
-    ):
-        raise EngagementError("A percentage target is 0 to 1000.")
-    if objective.metric == "nps" and not -100 <= objective.target <= 100:
-        raise EngagementError("An NPS target is -100 to 100.")
+    if objective.metric not in TARGET_RANGES:
+        raise EngagementError("Choose what the objective measures.")
+    low, high = TARGET_RANGES[objective.metric]
+    if not low <= objective.target <= high:
+        raise EngagementError(f"A target for {objective.get_metric_display()} is {low:g} to {high:g}.")
     if "manual_value" in fields:
         objective.manual_updated_at = timezone.now()
     objective.save()

@@ -209,9 +209,12 @@ def detractor_answer(*, task: Task) -> DetractorAnswer | None:
 
 def task_for_interaction(*, interaction_id: int) -> Task | None:
     """The task a moment created for this interaction (a detractor's answer), if any."""
-    return (
-        Task.objects.filter(occurrence__key=f"interaction-{interaction_id}").order_by("pk").only("pk").first()
-    )
+    from apps.engagement.triggers import event_key
+
+    interaction = Interaction.objects.filter(pk=interaction_id).first()
+    if interaction is None:
+        return None
+    return Task.objects.filter(occurrence__key=event_key(interaction)).order_by("pk").only("pk").first()
 
 
 # --- ideas and feedback links ------------------------------------------------------------------

@@ -220,6 +220,8 @@ def evaluate_milestones(*, today: date | None = None) -> int:
             deadline = account.contract_start + timedelta(days=moment.offset_days)
             if account.pk in reached or today <= deadline:
                 continue
+            if deadline < today - timedelta(days=CONTRACT_GRACE_DAYS):
+                continue  # long past onboarding (e.g. a model given to an old account): not a new miss
             text = (
                 f"{moment.get_milestone_display()} not reached within {moment.offset_days} days of the "
                 f"contract start ({account.contract_start:%-d %b %Y}); it was due by {deadline:%-d %b %Y}"
@@ -245,6 +247,15 @@ def _event_interactions(event: str):
     if event == EventKind.DETRACTOR:
         return Interaction.objects.filter(kind="survey.response_submitted", value__lte=6)
     return Interaction.objects.none()
+
+
+def event_key(interaction: Interaction) -> str:
+    """The occurrence key of an event in the log. A survey answer is keyed by its response, so a
+    person changing their answer (a new interaction each time) is one occurrence, not two."""
+    response = (interaction.properties or {}).get("response")
+    if interaction.kind == "survey.response_submitted" and response:
+        return f"response-{response}"
+    return f"interaction-{interaction.pk}"
 
 
 def _event_text(event: str, interaction: Interaction) -> str:
@@ -281,7 +292,7 @@ def evaluate_interactions(*, since: datetime, until: datetime | None = None, int
             _, new = occurrence_create(
                 moment=moment,
                 account=interaction.account,
-                key=f"interaction-{interaction.pk}",
+                key=event_key(interaction),
                 trigger=Trigger(
                     text=_event_text(moment.event, interaction),
                     url=url,
@@ -318,8 +329,14 @@ def evaluate_releases(*, since: datetime) -> int:
     return created
 
 
-def evaluate_sponsors() -> int:
-    """A change of executive sponsor (someone else flagged, or nobody any more)."""
+def _ids(ids: list[int]) -> str:
+    return "-".join(map(str, ids)) or "none"
+
+
+def evaluate_sponsors(*, today: date | None = None) -> int:
+    """A change of executive sponsor (someone else flagged, or nobody any more). Every active
+    account is watched from the first evaluation on, so its first sponsor counts as a change."""
+    today = today or timezone.localdate()
     moments = list(_moments(TriggerType.EVENT, event=EventKind.SPONSOR_CHANGED))
     current: dict[int, list[int]] = {}
     for account_id, user_id in User.objects.filter(
@@ -327,26 +344,30 @@ def evaluate_sponsors() -> int:
     ).values_list("account_id", "pk"):
         current.setdefault(account_id, []).append(user_id)
     seen = {w.account_id: w for w in AccountWatch.objects.all()}
-    created = 0
+    active = set(Account.objects.filter(status="active").values_list("pk", flat=True))
     following = {
         moment.pk: set(accounts_following(moment).values_list("pk", flat=True)) for moment in moments
     }
-    for account_id in set(current) | set(seen):
+    created = 0
+    for account_id in active | set(seen):
         now_ids = sorted(current.get(account_id, []))
         watch = seen.get(account_id)
         if watch is None:
             AccountWatch.objects.create(account_id=account_id, sponsor_ids=now_ids)
             continue
-        if sorted(watch.sponsor_ids) == now_ids:
+        before = sorted(watch.sponsor_ids)
+        if before == now_ids:
             continue
+        names = ", ".join(str(u) for u in User.objects.filter(pk__in=now_ids)) or "nobody"
+        # The key names the change and its day, so A -> B -> A -> B is three changes, not one.
+        key = f"sponsor-{_ids(before)}-to-{_ids(now_ids)}-{today}"
         for moment in moments:
             if account_id not in following[moment.pk]:
                 continue
-            names = ", ".join(str(u) for u in User.objects.filter(pk__in=now_ids)) or "nobody"
             _, new = occurrence_create(
                 moment=moment,
                 account=Account.objects.select_related("cs_manager").get(pk=account_id),
-                key=f"sponsor-{'-'.join(map(str, now_ids)) or 'none'}",
+                key=key,
                 trigger=Trigger(text=f"The executive sponsor is now {names}", priority=Priority.HIGH),
             )
             created += new
@@ -357,28 +378,37 @@ def evaluate_sponsors() -> int:
 
 
 def evaluate_quiet_support(*, now: datetime | None = None) -> int:
-    """No support cases for N days (params.days, 60 by default): once per quiet spell."""
+    """No support cases for N days (params.days, 60 by default): once per quiet spell, counted from
+    the last ticket, or from the contract start for an account that never opened one."""
     now = now or timezone.now()
     created = 0
     for moment in _moments(TriggerType.EVENT, event=EventKind.NO_SUPPORT):
         days = int((moment.params or {}).get("days", 60))
-        last = (
-            Interaction.objects.filter(kind="support.ticket_opened", account__in=accounts_following(moment))
+        accounts = {a.pk: a for a in accounts_following(moment).select_related("cs_manager")}
+        last = dict(
+            Interaction.objects.filter(kind="support.ticket_opened", account_id__in=list(accounts))
             .values("account_id")
             .annotate(last=Max("occurred_at"))
-            .filter(last__lt=now - timedelta(days=days))
+            .values_list("account_id", "last")
         )
-        accounts = {a.pk: a for a in accounts_following(moment).select_related("cs_manager")}
-        for row in last:
-            account = accounts.get(row["account_id"])
-            if account is None:
+        for account_id, account in accounts.items():
+            if account_id in last:
+                since = timezone.localdate(last[account_id])
+                text = f"No support ticket opened since {since:%-d %b %Y} ({days}+ days)"
+            elif account.contract_start is not None:
+                since = account.contract_start
+                text = (
+                    f"No support ticket opened since the contract started on {since:%-d %b %Y} ({days}+ days)"
+                )
+            else:
                 continue
-            since = timezone.localdate(row["last"])
+            if timezone.localdate(now) - since < timedelta(days=days):
+                continue
             _, new = occurrence_create(
                 moment=moment,
                 account=account,
                 key=f"quiet-since-{since.isoformat()}",
-                trigger=Trigger(text=f"No support ticket opened since {since:%-d %b %Y} ({days}+ days)"),
+                trigger=Trigger(text=text),
             )
             created += new
     return created
@@ -429,6 +459,6 @@ def evaluate_all(*, now: datetime | None = None) -> dict:
         "milestones": evaluate_milestones(today=today),
         "interactions": evaluate_interactions(since=now - timedelta(days=2), until=now),
         "releases": evaluate_releases(since=now - timedelta(days=7)),
-        "sponsors": evaluate_sponsors(),
+        "sponsors": evaluate_sponsors(today=today),
         "quiet_support": evaluate_quiet_support(now=now),
     }

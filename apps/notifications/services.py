@@ -8,8 +8,8 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, Exists, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -231,7 +231,41 @@ def contact_release_held(*, now: datetime | None = None) -> dict[str, int]:
 
         for pk in stuck:
             contact_send.delay(contact_id=pk)
-    return {"released": released, "dropped": dropped, "requeued": len(stuck)}
+    missing = _request_missing_notification_emails(now=now, since=stale)
+    return {"released": released, "dropped": dropped, "requeued": len(stuck) + missing}
+
+
+def _request_missing_notification_emails(*, now: datetime, since: datetime) -> int:
+    """A notification whose e-mail request never ran (the worker died between the commit and the
+    request) is requested now, so its e-mail is not lost. Idempotent: the request's dedup key is
+    the notification's."""
+    has_request = Contact.objects.filter(
+        user_id=OuterRef("user_id"),
+        dedup_key=Concat(Value("notification-"), Cast(OuterRef("pk"), CharField())),
+    )
+    opted_out = EmailOptOut.objects.filter(user_id=OuterRef("user_id"), category=OuterRef("category"))
+    orphans = (
+        Notification.objects.filter(
+            created_at__gte=since, created_at__lt=now - REDELIVER_AFTER, emailed_at__isnull=True
+        )
+        .exclude(category=Category.CUSTOMER_ALERTS)
+        .filter(user__is_active=True)
+        .exclude(Exists(opted_out))
+        .exclude(Exists(has_request))
+        .select_related("user")
+    )
+    requested = 0
+    for notification in orphans:
+        contact_request(
+            user=notification.user,
+            kind=NOTIFICATION_KIND.get(notification.category, notification.category),
+            subject=notification.title,
+            dedup_key=f"notification-{notification.pk}",
+            send="notifications.email",
+            kwargs={"notification_id": notification.pk},
+        )
+        requested += 1
+    return requested
 
 
 def _lock_person(user_id: int) -> None:

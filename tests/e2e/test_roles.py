@@ -22,7 +22,7 @@ ROLES = {
     "cs manager": (
         {"cs_manager": True},
         "Your book of business",
-        ["Home", "Learn", "Community", "What's new", "Customers", "Health", "Tasks", "Surveys"],
+        ["Home", "Learn", "Community", "What's new", "Customers", "Health", "Tasks"],
     ),
 }
 EVERY_NAV_LINK = {*CUSTOMER_NAV, "Team", "Studio", "Customers", "Integrations", "Health", "Tasks", "Surveys"}

@@ -17,7 +17,8 @@ def test_cs_manager_sends_a_campaign_and_sees_a_logged_out_answer(page, phone_pa
     customer = UserFactory(email="pat@globex.example", full_name="Pat Lee", account=account)
 
     login(page, csm.email)
-    page.get_by_role("link", name="Surveys").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Health").click()
+    page.get_by_role("link", name="NPS surveys").click()
     expect(page.get_by_text("No campaigns yet")).to_be_visible()
     page.get_by_role("link", name="New campaign").first.click()
     page.fill("#id_name", "Spring NPS")

@@ -222,7 +222,23 @@ class TestModelList:
             model_assign(account=AccountFactory(), model=extra)
         with CaptureQueriesContext(connection) as many:
             client.get(reverse("model_list"))
-        assert len(many) == len(few) == 4  # session, user, models with their counts, accounts without one
+        # session, user, models with their counts, accounts without one, touches (2)
+        assert len(many) == len(few) == 6
+
+    def test_one_to_one_and_one_to_many_touches_by_touch_model(self, client_of, csm, account_a, alice):
+        from apps.interactions.services import record
+
+        account_a.touch_model = TouchModel.HIGH
+        account_a.save()
+        record(kind="engagement.call", account=account_a)
+        record(kind="engagement.qbr", account=account_a)
+        record(kind="engagement.message", user=alice)
+        record(kind="engagement.call", account=account_a, occurred_at=timezone.now() - timedelta(days=91))
+        rows = {r["label"]: r for r in client_of(csm).get(reverse("model_list")).context["touches"]}
+        high = rows["High touch"]
+        assert (high["accounts"], high["one_to_one"], high["one_to_many"]) == (1, 2, 1)
+        assert high["one_to_one_per_account"] == 2.0
+        assert rows["Low touch"]["one_to_one_per_account"] is None  # no low-touch accounts: no data
 
     def test_empty_state(self, client_of, csm):
         response = client_of(csm).get(reverse("model_list"))

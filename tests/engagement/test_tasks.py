@@ -56,7 +56,7 @@ def detractor_answers(*, person, score=3, comment="The reports are far too slow.
     response_submit(invitation=invitation, score=score, comment=comment)
     interaction = Interaction.objects.filter(kind="survey.response_submitted", user=person).latest("pk")
     triggers.evaluate_interactions(since=timezone.now(), interaction_ids=[interaction.pk])
-    return Task.objects.filter(occurrence__key=f"interaction-{interaction.pk}").first()
+    return Task.objects.filter(occurrence__key=triggers.event_key(interaction)).first()
 
 
 @pytest.fixture

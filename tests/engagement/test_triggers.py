@@ -441,8 +441,75 @@ def test_completing_a_task_checks_its_input(high, csm, carol):
 def test_the_sweep_is_idempotent(high, low):
     MomentFactory(model=high["model"], trigger=TriggerType.CALENDAR, recurrence=Recurrence.QUARTERLY)
     milestone_moment(low["model"])
-    now = at(date(2026, 4, 2))
+    now = at(date(2026, 3, 20))  # Q1 review due; activation (due 2 March) missed
     first = triggers.evaluate_all(now=now)
     assert first["calendar"] == 1 and first["milestones"] == 1
     assert sum(triggers.evaluate_all(now=now).values()) == 0
     assert len(mail.outbox) <= 1
+
+
+# --- review fixes -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_changing_a_detractor_answer_is_still_one_task(high, django_capture_on_commit_callbacks):
+    MomentFactory(model=high["model"], trigger=TriggerType.EVENT, event=EventKind.DETRACTOR)
+    person = UserFactory(account=high["account"])
+    with django_capture_on_commit_callbacks(execute=True):
+        record(kind="survey.response_submitted", user=person, value=3, properties={"response": 41})
+        second = record(kind="survey.response_submitted", user=person, value=4, properties={"response": 41})
+    assert Task.objects.count() == 1
+    assert MomentOccurrence.objects.get().key == "response-41"
+    from apps.engagement.task_selectors import task_for_interaction
+
+    assert task_for_interaction(interaction_id=second.pk) == Task.objects.get()
+
+
+@pytest.mark.django_db
+def test_old_accounts_given_a_model_are_not_escalated_for_long_past_milestones(high):
+    milestone_moment(high["model"])  # contract 31 Jan 2026, window 30 days: due 2 March
+    assert triggers.evaluate_milestones(today=date(2026, 4, 1)) == 1  # 30 days late: within grace
+    high["account"].contract_start = date(2024, 1, 31)
+    high["account"].save()
+    MomentOccurrence.objects.all().delete()
+    Task.objects.all().delete()
+    assert triggers.evaluate_milestones(today=date(2026, 4, 1)) == 0
+
+
+@pytest.mark.django_db
+def test_every_sponsor_change_counts_including_the_first_and_a_return(high):
+    MomentFactory(model=high["model"], trigger=TriggerType.EVENT, event=EventKind.SPONSOR_CHANGED)
+    assert triggers.evaluate_sponsors(today=date(2026, 5, 1)) == 0  # watched from now on, nobody yet
+    a = UserFactory(account=high["account"], sponsor=True)
+    assert triggers.evaluate_sponsors(today=date(2026, 5, 2)) == 1  # the first sponsor
+    a.is_executive_sponsor = False
+    a.save()
+    b = UserFactory(account=high["account"], sponsor=True)
+    assert triggers.evaluate_sponsors(today=date(2026, 5, 3)) == 1
+    b.is_executive_sponsor, a.is_executive_sponsor = False, True
+    b.save()
+    a.save()
+    assert triggers.evaluate_sponsors(today=date(2026, 5, 4)) == 1
+    b.is_executive_sponsor, a.is_executive_sponsor = True, False
+    b.save()
+    a.save()
+    assert triggers.evaluate_sponsors(today=date(2026, 5, 5)) == 1  # back to b: a new change
+
+
+@pytest.mark.django_db
+def test_an_account_that_never_opened_a_ticket_counts_from_its_contract_start(high):
+    MomentFactory(
+        model=high["model"], trigger=TriggerType.EVENT, event=EventKind.NO_SUPPORT, params={"days": 30}
+    )
+    assert triggers.evaluate_quiet_support(now=at(date(2026, 2, 20))) == 0  # 20 days after 31 Jan
+    assert triggers.evaluate_quiet_support(now=at(date(2026, 3, 5))) == 1
+    assert "since the contract started" in Task.objects.get().trigger["text"]
+
+
+@pytest.mark.django_db
+def test_objective_targets_are_checked_in_the_service(high, csm):
+    plan = services.success_plan_save(account=high["account"], by=csm)
+    with pytest.raises(services.EngagementError, match="0 to 100"):
+        services.objective_save(plan=plan, by=csm, title="Certify", metric="seats_certified", target=500)
+    with pytest.raises(services.EngagementError, match="-100 to 100"):
+        services.objective_save(plan=plan, by=csm, title="NPS", metric="nps", target=150)

@@ -504,3 +504,24 @@ class TestOwnPreferencesSection:
         with CaptureQueriesContext(connection) as many:
             assert client.get(self.url).status_code == 200
         assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_notification_whose_email_request_was_lost_is_requested_by_the_hourly_release(alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.notifications.models import Contact, Notification
+    from apps.notifications.services import contact_release_held
+
+    lost = Notification.objects.create(
+        user=alice,
+        category="ideas",
+        title="Shipped",
+        dedup_key="lost-1",
+        created_at=timezone.now() - timedelta(hours=3),
+    )
+    contact_release_held()
+    assert Contact.objects.filter(user=alice, dedup_key=f"notification-{lost.pk}").count() == 1
+    contact_release_held()
+    assert Contact.objects.filter(user=alice, dedup_key=f"notification-{lost.pk}").count() == 1
