@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -21,16 +22,22 @@ from apps.surveys.serializers import (
 )
 
 
-class CampaignListApi(APIView):
-    permission_classes = [IsCSManager]
+class CampaignListApi(ListAPIView):
+    """Campaigns, newest first, paginated, with each one's NPS (one aggregate query per page)."""
 
-    @extend_schema(responses=CampaignSerializer(many=True))
-    def get(self, request):
-        campaigns = list(selectors.campaign_list(user=request.user))
+    permission_classes = [IsCSManager]
+    serializer_class = CampaignSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.campaign_list(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        campaigns = self.paginate_queryset(self.get_queryset())
         scores = selectors.nps_by_campaign(campaigns=campaigns)
         for campaign in campaigns:
             campaign.nps = scores.get(campaign.pk)
-        return Response(CampaignSerializer(campaigns, many=True).data)
+        return self.get_paginated_response(self.get_serializer(campaigns, many=True).data)
 
 
 class CampaignResultsApi(APIView):

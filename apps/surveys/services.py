@@ -52,6 +52,11 @@ def campaign_save(*, campaign: Campaign, by: User, accounts=None) -> Campaign:
         raise SurveyError("Unknown segment in the audience.")
     if set(campaign.touch_models or []) - set(TouchModel.values):
         raise SurveyError("Unknown touch model in the audience.")
+    if (
+        campaign.pk is not None
+        and Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.CLOSED).exists()
+    ):
+        raise SurveyError("A closed campaign can no longer be changed; its results stay as they were.")
     if campaign.created_by_id is None and campaign.pk is None:
         campaign.created_by = by
     try:

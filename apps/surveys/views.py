@@ -20,7 +20,7 @@ from apps.accounts.permissions import cs_manager_required
 from apps.accounts.services import PermissionDenied
 from apps.surveys import selectors, services, stats, tokens
 from apps.surveys.forms import AUDIENCE_ROLES, CampaignForm, PromptAnswerForm, ResponseForm
-from apps.surveys.models import Campaign, Invitation, Response
+from apps.surveys.models import Campaign, CampaignStatus, Invitation, Response
 
 COMMENTS_PER_PAGE = 25
 
@@ -80,6 +80,9 @@ def campaign_new(request):
 @cs_manager_required
 def campaign_edit(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
+    if campaign.status == CampaignStatus.CLOSED:
+        messages.info(request, "A closed campaign can no longer be changed; its results stay as they were.")
+        return redirect(campaign.get_absolute_url())
     return _campaign_form(request, campaign, {"campaign": campaign})
 
 

@@ -14,9 +14,17 @@ class TestCampaignListApi:
     def test_cs_manager(self, client_of, csm, alice):
         campaign = make_campaign()
         answer(make_invitation(alice, campaign), 10)
-        data = client_of(csm).get(self.url).json()
+        body = client_of(csm).get(self.url).json()
+        assert body["count"] == 1
+        data = body["results"]
         assert [c["id"] for c in data] == [campaign.pk]
         assert data[0]["invitation_count"] == 1 and data[0]["response_count"] == 1 and data[0]["nps"] == 100
+
+    def test_paginated_newest_first(self, client_of, csm):
+        made = [make_campaign(name=f"Wave {i}") for i in range(3)]
+        body = client_of(csm).get(self.url).json()
+        assert body["count"] == 3 and [c["id"] for c in body["results"]] == [c.pk for c in reversed(made)]
+        assert client_of(csm).get(self.url, {"page": 99}).status_code == 404
 
     @pytest.mark.parametrize("who", ["alice", "carol", "content"])
     def test_others_are_refused(self, request, client_of, who, db):

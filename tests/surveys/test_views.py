@@ -410,3 +410,19 @@ class TestPrompt:
 
     def test_anonymous(self, client, db):
         assert client.get(self.url).status_code == 302
+
+
+def test_a_closed_campaign_cannot_be_edited(client_of, csm):
+    campaign = make_campaign(status=CampaignStatus.CLOSED, name="Old NPS")
+    client = client_of(csm)
+    response = client.get(reverse("campaign_edit", args=[campaign.pk]))
+    assert response.status_code == 302 and response["Location"] == campaign.get_absolute_url()
+    client.post(reverse("campaign_edit", args=[campaign.pk]), {"name": "Renamed"})
+    campaign.refresh_from_db()
+    assert campaign.name == "Old NPS"
+    from apps.surveys import services as survey_services
+
+    campaign.name = "Renamed"
+    with pytest.raises(survey_services.SurveyError, match="closed campaign"):
+        survey_services.campaign_save(campaign=campaign, by=csm)
+    assert "Edit</a>" not in client.get(campaign.get_absolute_url()).text
