@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -28,6 +29,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Account, Segment, User
 from apps.community.models import Comment, Idea, IdeaFollow, IdeaStatus, Vote
+from apps.core.spreadsheet import safe_cell
 
 
 def idea_audience(*, idea_ids: list[int]) -> QuerySet[User]:
@@ -278,3 +280,18 @@ def ideas_by_demand(*, sort: str = "arr", status: str = "") -> QuerySet[Idea]:
         ideas = ideas.filter(status=status)
     order = DEMAND_SORTS.get(sort, DEMAND_SORTS["arr"])
     return _with_demand(ideas).order_by(order, "-demand_voters", "-pk")
+
+
+def demand_csv_rows(*, ideas: QuerySet[Idea]) -> Iterator[list]:
+    """The demand table as CSV rows (a header first), every idea of the filtered list."""
+    yield ["Idea", "Status", "Voters", "Accounts", "ARR", *[label for _, label in Segment.choices]]
+    for idea in ideas.iterator(chunk_size=500):
+        demand = Demand.of(idea)
+        yield [
+            safe_cell(idea.title),
+            idea.get_status_display(),
+            demand.voters,
+            demand.accounts,
+            f"{demand.arr:.2f}",
+            *demand.segments.values(),
+        ]

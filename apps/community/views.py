@@ -15,6 +15,7 @@ from apps.accounts.permissions import content_admin_required, staff_required
 from apps.community import selectors, services
 from apps.community.forms import CommentForm, DemandSortForm, IdeaFilterForm, IdeaForm, MergeForm, StatusForm
 from apps.community.models import Idea, IdeaStatus
+from apps.core.spreadsheet import csv_response
 
 
 def _page_query(request) -> str:
@@ -231,8 +232,16 @@ def ideas_demand(request):
     form = DemandSortForm(request.GET or None)
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     ideas = selectors.ideas_by_demand(**filters)
+    if request.GET.get("format") == "csv":
+        return csv_response(selectors.demand_csv_rows(ideas=ideas), "ideas-by-demand.csv")
     page = Paginator(ideas, 25).get_page(request.GET.get("page"))
     for idea in page.object_list:
         idea.demand = selectors.Demand.of(idea)
-    context = {"form": form, "page": page, "query": _page_query(request), "sort": filters.get("sort", "arr")}
+    context = {
+        "form": form,
+        "page": page,
+        "query": _page_query(request),
+        "sort": filters.get("sort", "arr"),
+        "export_query": request.GET.urlencode(),
+    }
     return TemplateResponse(request, "community/ideas_demand.html", context)

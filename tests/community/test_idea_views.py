@@ -240,6 +240,25 @@ class TestStaffPages:
         response = client_of(csm).get(reverse("ideas_demand"), {"sort": sort})
         assert response.status_code == 200 and "Dark mode" in response.text and "100,000" in response.text
 
+    def test_demand_exports_to_csv_with_the_filters(self, client_of, csm, alice, bob):
+        import csv
+        import io
+
+        wanted = IdeaFactory(title="=HYPERLINK(1)")
+        VoteFactory(idea=wanted, user=alice)
+        VoteFactory(idea=wanted, user=bob)
+        IdeaFactory(title="Shipped one", status="shipped")
+        response = client_of(csm).get(reverse("ideas_demand"), {"format": "csv", "status": "open"})
+        assert response["Content-Type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert rows[0][:5] == ["Idea", "Status", "Voters", "Accounts", "ARR"]
+        assert [r[0] for r in rows[1:]] == [
+            "'=HYPERLINK(1)"
+        ]  # formula-safe; the shipped idea is filtered out
+        assert rows[1][2:5] == ["2", "2", "200000.00"]
+        page = client_of(csm).get(reverse("ideas_demand"), {"status": "open"}).text
+        assert "status=open&amp;format=csv" in page
+
     def test_customers_never_see_demand(self, client_of, alice, carol):
         for person in (alice, carol):
             assert client_of(person).get(reverse("ideas_demand")).status_code == 403
