@@ -385,6 +385,19 @@ def publish(*, obj: ContentItem | LearningPath, by: User, published: bool) -> Co
             )
     if published and isinstance(obj, ContentItem) and obj.is_course and not obj.lessons.exists():
         raise LearningError("Add at least one lesson before publishing the course.")
+    if not published and isinstance(obj, ContentItem):
+        # A published path must never lead learners to a step they cannot open.
+        in_use = sorted(
+            {
+                step.path.title
+                for step in obj.steps.filter(path__status=Status.PUBLISHED).select_related("path")
+            }
+        )
+        if in_use:
+            raise LearningError(
+                "It is a step of published paths: " + ", ".join(in_use) + ". Remove it from them or "
+                "unpublish them first."
+            )
     obj.status = Status.PUBLISHED if published else Status.DRAFT
     if published and obj.published_at is None:
         obj.published_at = timezone.now()

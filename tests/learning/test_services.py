@@ -780,3 +780,21 @@ def test_enrolment_factory_and_step_factory_fit_the_services(alice):
     services.step_complete(user=alice, step=enrolment.path.steps.get())
     enrolment.refresh_from_db()
     assert enrolment.completed_at is not None
+
+
+def test_content_in_a_published_path_cannot_be_unpublished(content):
+    from tests.learning.factories import ContentItemFactory, LearningPathFactory, PathStepFactory
+
+    item = ContentItemFactory(title="Dashboards 101")
+    path = LearningPathFactory(title="Analyst basics")
+    PathStepFactory(path=path, content=item)
+    path.status = "published"
+    path.save()
+    with pytest.raises(services.LearningError, match="Analyst basics"):
+        services.publish(obj=item, by=content, published=False)
+    item.refresh_from_db()
+    assert item.status == "published"
+    services.publish(obj=path, by=content, published=False)
+    services.publish(obj=item, by=content, published=False)  # a draft path may hold draft content
+    item.refresh_from_db()
+    assert item.status == "draft"
