@@ -54,6 +54,7 @@ from apps.assessments.studio_forms import (
 )
 from apps.core.studio import count_of, posted, save_with_slug
 from apps.interactions import kinds as interaction_kinds
+from apps.learning import selectors as learning_selectors
 from apps.learning.models import Status
 
 PAGE_SIZE = 20
@@ -561,6 +562,13 @@ def badge_delete(request, pk):
 def _assessment_publish(*, assessment: Assessment, published: bool) -> Assessment:
     if published and not assessment.items.exists():
         raise AssessmentError("Add at least one question before publishing the assessment.")
+    if not published:
+        in_use = learning_selectors.published_paths_with_step(kind="assessment", ref_id=assessment.pk)
+        if in_use:
+            raise AssessmentError(
+                "It is a step of published paths: " + ", ".join(in_use) + ". Remove it from them or "
+                "unpublish them first."
+            )
     assessment.status = Status.PUBLISHED if published else Status.DRAFT
     if published and assessment.published_at is None:
         assessment.published_at = timezone.now()

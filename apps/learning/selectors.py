@@ -22,6 +22,7 @@ from apps.learning.models import (
     PathStep,
     Registration,
     RegistrationStatus,
+    Status,
     StepCompletion,
     StepKind,
 )
@@ -503,3 +504,13 @@ def digest_items(*, user: User, since, limit: int = 5) -> list[ContentItem]:
 
 def prefetch_path_steps() -> Prefetch:
     return Prefetch("steps", queryset=PathStep.objects.select_related("content", "live_session"))
+
+
+def published_paths_with_step(*, kind: str, ref_id: int) -> list[str]:
+    """Titles of the published paths that have a step of another app's type (an assessment) with
+    this id; that app refuses to unpublish what a published path leads learners to."""
+    return sorted(
+        PathStep.objects.filter(kind=kind, ref_id=ref_id, path__status=Status.PUBLISHED)
+        .values_list("path__title", flat=True)
+        .distinct()
+    )

@@ -672,6 +672,23 @@ class TestAssessments:
         assessment.refresh_from_db()
         assert not assessment.is_published
 
+    def test_an_assessment_that_is_a_step_of_a_published_path_stays_published(
+        self, client_of, content, assessment
+    ):
+        from tests.learning.factories import LearningPathFactory
+
+        client = client_of(content)
+        url = reverse("studio_assessment_publish", args=[assessment.pk])
+        client.post(url, {"published": "1"})
+        path = LearningPathFactory(title="Certified analyst")
+        path.steps.create(kind="assessment", ref_id=assessment.pk, position=0)
+        path.status = "published"
+        path.save()
+        page = client.post(url, {"published": "0"}, follow=True).text
+        assert "It is a step of published paths: Certified analyst" in page
+        assessment.refresh_from_db()
+        assert assessment.is_published
+
     def test_add_questions_from_the_bank(self, client_of, content, assessment, questions, skill):
         tagged = make_question("Tagged question", skills=[skill])
         other = make_question("Other question", kind=QuestionKind.NUMERIC, numeric_answer=1)
