@@ -1,4 +1,5 @@
-"""Being written."""
+"""The engagement REST API for CS managers: their tasks (list, complete by logging the interaction),
+an account's onboarding milestones, and its success plan."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
