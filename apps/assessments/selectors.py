@@ -153,19 +153,22 @@ class Proficiency:
 def _best_results(users_filter: Q, now=None) -> dict[tuple[int, int], tuple[Decimal | None, object]]:
     """(user, skill) -> (best score within the skill's validity or None, latest result time).
 
-    One query per skill, so the cost grows with the taxonomy, not with people or accounts."""
+    Two queries whatever the size of the taxonomy: the distinct validity periods, then one grouped
+    pass whose "recent" filter ORs one window per validity period."""
     now = now or timezone.now()
-    best: dict[tuple[int, int], tuple] = {}
-    for skill in Skill.objects.all():
-        since = now - timedelta(days=skill.validity_days)
-        rows = (
-            SkillResult.objects.filter(users_filter, skill=skill)
-            .values("user")
-            .annotate(recent=Max("score", filter=Q(achieved_at__gte=since)), last=Max("achieved_at"))
-        )
-        for row in rows:
-            best[(row["user"], skill.pk)] = (row["recent"], row["last"])
-    return best
+    validities = set(Skill.objects.values_list("validity_days", flat=True).distinct())
+    if not validities:
+        return {}
+    recent = Q()
+    for days in validities:
+        recent |= Q(skill__validity_days=days, achieved_at__gte=now - timedelta(days=days))
+    rows = (
+        SkillResult.objects.filter(users_filter)
+        .order_by()
+        .values("user", "skill")
+        .annotate(recent=Max("score", filter=recent), last=Max("achieved_at"))
+    )
+    return {(row["user"], row["skill"]): (row["recent"], row["last"]) for row in rows}
 
 
 def user_proficiency(*, user: User) -> list[Proficiency]:

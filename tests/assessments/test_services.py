@@ -957,3 +957,16 @@ def test_an_answer_saved_after_a_concurrent_submit_is_refused(alice):
     question_id = stale.question_order[0]
     with pytest.raises(services.AssessmentError, match="already submitted"):
         services.answer_save(attempt=stale, user=alice, question_id=question_id, numeric_raw="1")
+
+
+def test_proficiency_query_count_does_not_grow_with_the_taxonomy(alice, django_assert_num_queries):
+    def add_skills(n, validity):
+        for _ in range(n):
+            _result(alice, SkillFactory(validity_days=validity), "70")
+
+    add_skills(1, 365)
+    with CaptureQueriesContext(connection) as few:
+        selectors.user_proficiency(user=alice)
+    add_skills(12, 90)  # more skills, and a second validity period
+    with django_assert_num_queries(len(few)):
+        assert len(selectors.user_proficiency(user=alice)) == 13
