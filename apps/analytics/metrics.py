@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce
 from apps.accounts.models import Account, Renewal, RenewalOutcome, Segment
 from apps.analytics.models import Band, HealthSnapshot
 from apps.analytics.periods import Period
-from apps.analytics.services import NPS_KIND, TRAINED_KINDS, TRAINED_WINDOW, accounts_active_on
+from apps.analytics.services import NPS_KIND, TRAINED_KINDS, TRAINED_WINDOW, accounts_active_on, day_end
 from apps.core.numbers import round_half_away
 from apps.interactions.models import Interaction
 from apps.surveys import stats
@@ -333,14 +333,10 @@ def _nps_rows(period: Period) -> list[dict]:
 
 
 def period_start_dt(period: Period):
-    from apps.analytics.services import day_end
-
     return day_end(period.start - timedelta(days=1))
 
 
 def period_end_dt(period: Period):
-    from apps.analytics.services import day_end
-
     return day_end(period.end - timedelta(days=1))
 
 

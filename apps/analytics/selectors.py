@@ -42,6 +42,7 @@ from apps.core.numbers import round_half_away
 from apps.core.spreadsheet import safe_cell
 from apps.interactions import kinds
 from apps.interactions.models import Interaction
+from apps.surveys import stats
 
 TREND_DAYS = 30
 RENEWAL_WINDOWS = (30, 90, 180)
@@ -57,7 +58,7 @@ IDEA_KINDS = ("community.idea_submitted", "community.vote_cast")
 HISTORY_MONTHS = 12
 # Up to this many daily points the chart shows every day; beyond it, the last point of each week.
 HISTORY_DAILY_POINTS = 70
-TOO_FEW = 5
+TOO_FEW = stats.TOO_FEW
 
 
 # --- Portfolio -------------------------------------------------------------------------------------

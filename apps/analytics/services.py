@@ -15,15 +15,16 @@ from apps.accounts.services import ServiceError
 from apps.analytics.models import COMPONENTS, HealthConfig, HealthSnapshot, default_core_kinds
 from apps.analytics.scoring import AccountCounts, score_account
 from apps.interactions import kinds as registry
+from apps.interactions.kinds import URGENT_SEVERITIES
 from apps.interactions.models import Interaction
+from apps.learning.kinds import TRAINED_KINDS
 
 CONTENT_KINDS = ("learning.content_viewed", "community.idea_viewed", "community.question_viewed")
-TRAINED_KINDS = ("learning.course_completed", "learning.path_completed")
 CERTIFIED_KINDS = ("certification.earned",)
 NPS_KIND = "survey.response_submitted"
 SUPPORT_OPENED = "support.ticket_opened"
 SUPPORT_KINDS = ("support.ticket_opened", "support.ticket_closed")
-URGENT_SEVERITIES = ("high", "urgent", "critical")
+
 ACTIVE_TIME_KINDS = ("portal.active_time", "learning.active_time")
 # Things that happen *to* a person (an invitation sent, a certificate expiring) or that the vendor
 # does (a ticket closed, a meeting a CS manager logged) do not make anyone at the account active.

@@ -45,6 +45,7 @@ from apps.engagement.models import (
     TaskStatus,
     TriggerType,
 )
+from apps.interactions.kinds import URGENT_SEVERITIES
 from apps.interactions.models import Interaction
 from apps.interactions.services import subject_ref
 from apps.roadmap.selectors import published_updates_since
@@ -685,7 +686,7 @@ def _events(history: _History, accounts, following, moments, high, low) -> int:
     high_ids = [a.pk for a in accounts if following.get(a.pk) == high.pk]
     rows = Interaction.objects.filter(occurred_at__gte=since, account_id__in=high_ids).filter(
         Q(kind="survey.response_submitted", value__lte=6)
-        | Q(kind="support.ticket_opened", properties__severity__in=triggers.URGENT)
+        | Q(kind="support.ticket_opened", properties__severity__in=URGENT_SEVERITIES)
     )
     created = triggers.evaluate_interactions(
         since=since, interaction_ids=list(rows.values_list("pk", flat=True))

@@ -21,9 +21,11 @@ from django.utils import timezone
 from apps.accounts.models import Role, User
 from apps.accounts.services import PermissionDenied
 from apps.community.services import CommunityError, idea_create
+from apps.engagement import kinds
 from apps.engagement.models import FeedbackLink, Task
 from apps.engagement.services import EngagementError, _require_cs_manager
 from apps.engagement.task_selectors import detractor_answer, idea_facts
+from apps.interactions.services import record
 from apps.notifications.services import notify
 from apps.surveys.models import Campaign, CampaignStatus
 from apps.surveys.selectors import campaign_list, campaign_responses
@@ -117,7 +119,7 @@ def _tell(link_id: int, idea, now: datetime) -> bool:
         )
         comment = link.comment.strip()
         said = f"You told us: “{comment[:300]}”\n\n" if comment else ""
-        notify(
+        told = notify(
             user=link.person,
             category=NOTIFICATION_CATEGORY,
             dedup_key=f"loop-told-{link.pk}",
@@ -128,6 +130,13 @@ def _tell(link_id: int, idea, now: datetime) -> bool:
             ),
             url=reverse("idea_detail", args=[idea.pk]),
         )
+        if told is not None:
+            record(
+                kind=kinds.MESSAGE.name,
+                user=link.person,
+                account=link.account,
+                properties={"loop": link.pk, "idea": idea.pk},
+            )
         link.told_at = now
         link.resurvey_on = timezone.localdate(now) + timedelta(days=settings.LOOP_RESURVEY_DAYS)
         link.save(update_fields=["told_at", "resurvey_on"])

@@ -3,11 +3,13 @@ account's engagement (the model it follows and its history, its moments and its 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from fractions import Fraction
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from apps.accounts.models import Account, AccountStatus, Segment, TouchModel
 from apps.core.numbers import round_half_away
@@ -23,6 +25,8 @@ from apps.engagement.models import (
     Task,
     TriggerType,
 )
+from apps.interactions import kinds as registry
+from apps.interactions.models import Interaction
 
 TIMELINE_LENGTH = 30
 
@@ -177,14 +181,9 @@ def touches_by_touch_model(*, days: int = TOUCH_WINDOW_DAYS) -> list[dict]:
     """One-to-one touches (calls, meetings, QBRs, e-mails a CS manager logged, CRM meetings) next
     to one-to-many ones (automated moment messages) in the last `days`, per touch model, with the
     number of active accounts and the average per account. Two queries."""
-    from django.utils import timezone
-
-    from apps.interactions import kinds as registry
-    from apps.interactions.models import Interaction
-
     one_to_one = [kind.name for kind in registry.all_kinds() if kind.category == "one_to_one"]
     one_to_many = [kind.name for kind in registry.all_kinds() if kind.category == "one_to_many"]
-    since = timezone.now() - timezone.timedelta(days=days)
+    since = timezone.now() - timedelta(days=days)
     counts = {
         row["account__touch_model"]: row
         for row in Interaction.objects.filter(occurred_at__gte=since, account__status=AccountStatus.ACTIVE)

@@ -28,11 +28,11 @@ from apps.engagement.models import (
     TriggerType,
 )
 from apps.engagement.services import Trigger, accounts_following, milestone_reach, occurrence_create
+from apps.interactions.kinds import URGENT_SEVERITIES
 from apps.interactions.models import Interaction
+from apps.learning.kinds import TRAINED_KINDS
 from apps.roadmap.selectors import published_updates_since
 
-URGENT = ("high", "urgent", "critical")
-TRAINED_KINDS = ("learning.course_completed", "learning.path_completed")
 CONTRACT_GRACE_DAYS = 30  # a contract moment more than this late (an old account) is not created
 
 
@@ -243,7 +243,9 @@ def evaluate_milestones(*, today: date | None = None) -> int:
 
 def _event_interactions(event: str):
     if event == EventKind.SUPPORT_URGENT:
-        return Interaction.objects.filter(kind="support.ticket_opened", properties__severity__in=URGENT)
+        return Interaction.objects.filter(
+            kind="support.ticket_opened", properties__severity__in=URGENT_SEVERITIES
+        )
     if event == EventKind.DETRACTOR:
         return Interaction.objects.filter(kind="survey.response_submitted", value__lte=6)
     return Interaction.objects.none()

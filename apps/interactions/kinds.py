@@ -60,3 +60,6 @@ SUPPORT_OPENED = register(
 )
 SUPPORT_CLOSED = register("support.ticket_closed", "Support ticket closed", category="support", external=True)
 CRM_MEETING = register("crm.meeting", "Meeting logged in the CRM", category="one_to_one", external=True)
+
+# Ticket severities that count as high: a `severity` property an integration sends with a ticket.
+URGENT_SEVERITIES = ("high", "urgent", "critical")

@@ -23,3 +23,6 @@ SESSION_CANCELLED = register(
 )
 SESSION_ATTENDED = register("learning.session_attended", "Attended a live session", category="learning")
 ACTIVE_TIME = register("learning.active_time", "Active learning time", category="activity")
+
+# What "trained" means in METRICS.md: a course or a learning path completed.
+TRAINED_KINDS = (COURSE_COMPLETED.name, PATH_COMPLETED.name)

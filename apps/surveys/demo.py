@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from apps.accounts.models import CUSTOMER_ROLES, AccountStatus, User
 from apps.interactions.models import Interaction
+from apps.learning.kinds import TRAINED_KINDS
 from apps.surveys.models import Campaign, CampaignStatus, Invitation, Response
 
 NAME = "Quarterly NPS"
 WAVES = 8
 EVERY = 91
-TRAINED_KINDS = ("learning.course_completed", "learning.path_completed")
 LEARNER_EMAIL = "learner@example.com"
 COMMENTS = {
     "promoter": [

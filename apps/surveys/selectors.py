@@ -14,10 +14,10 @@ from django.utils import timezone
 from apps.accounts.models import Segment, User
 from apps.core.spreadsheet import safe_cell
 from apps.interactions.models import Interaction
+from apps.learning.kinds import TRAINED_KINDS
 from apps.surveys import stats
 from apps.surveys.models import Campaign, CampaignStatus, Invitation, Response, SurveyOptOut
 
-TRAINED_KINDS = ("learning.course_completed", "learning.path_completed")
 TRAINED_WINDOW = timedelta(days=365)  # "the 12 months before" the response
 COMMENTS_SHOWN = 200
 

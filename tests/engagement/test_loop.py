@@ -235,6 +235,9 @@ def test_when_the_idea_ships_the_detractor_is_told_personally_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert loop.loop_follow_up()["told"] == 0
     assert Notification.objects.filter(user=dee).count() == 1
+    # Telling them is in the log, once, like every automated success message.
+    told = Interaction.objects.filter(kind="engagement.message", user=dee)
+    assert told.count() == 1 and told.get().properties == {"loop": link.pk, "idea": idea.pk}
 
 
 @pytest.mark.django_db
