@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast e2e lint format install migrate seed worker beat clean
+.PHONY: run test test-fast e2e lint format install migrate seed worker beat clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,7 @@ beat: install
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
+
+# The benchmark harness (README, "Performance"): PostgreSQL only; BENCH_ARGS="--sf 0.1 --quick" for a first look.
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cairn_bench} $(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -181,3 +181,98 @@ class HealthSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.account_id} {self.date}: {self.score}"
+
+
+# --- rollups of the interaction log --------------------------------------------------------------
+#
+# The daily recompute reads these instead of the log: a few hundred thousand narrow rows instead of
+# millions of wide ones. They are maintained incrementally (apps.analytics.rollups.fold): every
+# recompute first folds the interactions added since the last fold, so a score never misses one.
+
+
+class KindDay(models.Model):
+    """Per account, day (in the portal's time zone) and kind: how many interactions there were,
+    the newest one's id (the interaction that satisfied a rule), urgent tickets and summed value."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    kind = models.CharField(max_length=64)
+    count = models.PositiveIntegerField()
+    urgent = models.PositiveIntegerField(default=0)
+    value_sum = models.FloatField(null=True, blank=True)
+    last_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day", "kind"], name="kind_day_once"),
+        ]
+        indexes = [
+            models.Index(fields=["day"], name="kind_day_day"),
+            models.Index(fields=["kind", "day"], name="kind_day_kind_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} {self.day} {self.kind}: {self.count}"
+
+
+class PersonDay(models.Model):
+    """Per person, account and day: how many of their interactions were their own activity, and
+    how many were training or certification (distinct people over any window come from these)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    actions = models.PositiveIntegerField(default=0)
+    trained = models.PositiveIntegerField(default=0)
+    certified = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account", "day"], name="person_day_once"),
+        ]
+        indexes = [
+            models.Index(fields=["day", "account"], name="person_day_day"),
+            models.Index(
+                fields=["day", "account"],
+                name="person_day_learning",
+                condition=Q(trained__gt=0) | Q(certified__gt=0),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.day}"
+
+
+class FeatureDay(models.Model):
+    """Which features (subjects) of the core-action kinds a person used on a day: advanced users
+    are those with at least K distinct ones in 30 days. Only the kinds some health configuration
+    names as core actions are kept (RollupState.subject_kinds); a newly named kind is backfilled."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=64)
+    subject_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "account", "day", "kind", "subject_id"], name="feature_day_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["day", "account"], name="feature_day_day")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.day} {self.kind}:{self.subject_id}"
+
+
+class RollupState(models.Model):
+    """How far the rollups have folded the log: every interaction with id <= folded_through."""
+
+    name = models.CharField(max_length=40, unique=True)
+    folded_through = models.BigIntegerField(default=0)
+    folded_at = models.DateTimeField(null=True, blank=True)
+    subject_kinds = models.JSONField(default=list, help_text="The kinds FeatureDay keeps.")
+
+    def __str__(self):
+        return f"{self.name} through {self.folded_through}"

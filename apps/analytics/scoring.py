@@ -4,6 +4,8 @@ SQL (services.health_recompute) and hands each account's row to `score_account`.
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -36,33 +38,29 @@ class AccountCounts:
     visit_days: int = 0  # distinct active days in the last 30 days
 
 
-def _ratio(numerator, denominator) -> Fraction | None:
-    return None if not denominator else Fraction(numerator) / Fraction(denominator)
-
-
-def _float(value: Fraction | None) -> float | None:
-    return None if value is None else float(value)
+def _share(numerator: int, denominator: int, scale: int = 1) -> float | None:
+    """scale x numerator / denominator as the float nearest the exact value (one division of
+    integers is correctly rounded, so this equals float(Fraction(...)) without its cost); None
+    when the denominator is zero."""
+    return None if not denominator else scale * numerator / denominator
 
 
 def component_scores(counts: AccountCounts, config: HealthConfig) -> dict[str, float | None]:
     """Each component 0-100, or None when the account has no data for it."""
-    utilisation = _ratio(counts.active_users, counts.licensed_seats)
-    adoption = None if utilisation is None else 100 * min(Fraction(1), utilisation)
+    seats = counts.licensed_seats
+    adoption = _share(min(counts.active_users, seats), seats, 100)
 
-    total_weight = sum(Fraction(str(rule["weight"])) for rule in config.rules)
-    passed_weight = sum(
-        Fraction(str(rule["weight"])) for rule in config.rules if counts.rule_hits.get(rule["key"])
+    weights = _rule_weights(config)
+    total_weight = sum(weights.values())
+    passed_weight = sum(weight for key, weight in weights.items() if counts.rule_hits.get(key))
+    engagement = None if not total_weight else float(100 * passed_weight / total_weight)
+
+    # The mean of the trained and certified shares, capped at 100.
+    proficiency = _share(
+        min(2 * counts.users, counts.trained_users + counts.certified_users), counts.users, 50
     )
-    engagement = None if not total_weight else 100 * passed_weight / total_weight
-
-    trained, certified = (
-        _ratio(counts.trained_users, counts.users),
-        _ratio(counts.certified_users, counts.users),
-    )
-    proficiency = None if trained is None else 100 * min(Fraction(1), (trained + certified) / 2)
-
-    nps = _ratio(counts.promoters - counts.detractors, counts.nps_responses)
-    sentiment = None if nps is None else 50 * (nps + 1)  # NPS -100..100 mapped onto 0..100
+    # NPS -100..100 mapped onto 0..100: 50 x (NPS/100 + 1) = 50 x (promoters - detractors + n) / n.
+    sentiment = _share(counts.promoters - counts.detractors + counts.nps_responses, counts.nps_responses, 50)
 
     support = None
     if counts.support_events:
@@ -70,16 +68,31 @@ def component_scores(counts: AccountCounts, config: HealthConfig) -> dict[str, f
             config.support_ticket_penalty * counts.tickets_opened
             + config.support_urgent_penalty * counts.urgent_tickets
         )
-        support = Fraction(max(0, 100 - penalty))
+        support = float(max(0, 100 - penalty))
 
-    scores = {
+    return {
         "adoption": adoption,
         "engagement": engagement,
         "proficiency": proficiency,
         "sentiment": sentiment,
         "support": support,
     }
-    return {name: None if value is None else float(value) for name, value in scores.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _exact(value: float) -> Fraction:
+    return Fraction(str(value))
+
+
+def _rule_weights(config: HealthConfig) -> dict[str, int | Fraction]:
+    """The rules' weights as exact numbers (plain integers when they are whole, which is the
+    common case and much cheaper), worked out once per configuration object."""
+    cached = config.__dict__.get("_rule_weights")
+    if cached is None:
+        exact = {rule["key"]: Fraction(str(rule["weight"])) for rule in config.rules}
+        cached = {key: int(w) if w.denominator == 1 else w for key, w in exact.items()}
+        config.__dict__["_rule_weights"] = cached
+    return cached
 
 
 def overall(scores: dict[str, float | None], weights: dict[str, float]) -> tuple[int | None, dict]:
@@ -89,23 +102,24 @@ def overall(scores: dict[str, float | None], weights: dict[str, float]) -> tuple
     per component, its score, weight and contribution (the contributions add up to the score
     before rounding). A component without data is left out, never scored as 0 or 100.
     """
-    used = {
-        name: Fraction(str(weights.get(name, 0)))
-        for name in COMPONENTS
-        if scores.get(name) is not None and weights.get(name, 0)
-    }
+    used = {name: float(weights.get(name, 0)) for name in COMPONENTS if scores.get(name) is not None}
+    used = {name: weight for name, weight in used.items() if weight}
     total = sum(used.values())
-    parts = {}
-    for name in COMPONENTS:
-        weight = float(weights.get(name, 0))
-        score = scores.get(name)
-        contribution = None
-        if name in used and total:
-            contribution = float(used[name] * Fraction(score) / total)
-        parts[name] = {"score": score, "weight": weight, "contribution": contribution}
+    parts = {
+        name: {
+            "score": scores.get(name),
+            "weight": float(weights.get(name, 0)),
+            "contribution": used[name] * scores[name] / total if name in used and total else None,
+        }
+        for name in COMPONENTS
+    }
     if not total:
         return None, parts
-    value = sum(used[name] * Fraction(scores[name]) for name in used) / total
+    value = sum(used[name] * scores[name] for name in used) / total
+    if abs(value - math.floor(value) - 0.5) > 1e-6:  # not near a half: the nearest whole is clear
+        return round(value), parts
+    exact = {name: Fraction(str(weights[name])) for name in used}
+    value = sum(exact[name] * Fraction(scores[name]) for name in used) / sum(exact.values())
     return round_half_away(value), parts
 
 
@@ -114,7 +128,7 @@ def engagement_drop(counts: AccountCounts, threshold: float) -> bool:
     if not counts.content_views_before:
         return False
     fall = Fraction(counts.content_views_before - counts.content_views, counts.content_views_before)
-    return fall > Fraction(str(threshold))
+    return fall > _exact(threshold)
 
 
 @dataclass
@@ -145,19 +159,18 @@ def score_account(counts: AccountCounts, config: HealthConfig) -> AccountScore:
         for rule in config.rules
     ]
     rules_met = sum(1 for rule in rules if rule["passed"])
-    utilisation = _ratio(counts.active_users, counts.licensed_seats)
+    utilisation = _share(counts.active_users, counts.licensed_seats)
+    basic = max(0, counts.active_users - counts.advanced_users)
     figures = {
         "licensed_seats": counts.licensed_seats,
         "users": counts.users,
         "active_users": counts.active_users,
         "advanced_users": counts.advanced_users,
         # Basic users are active without being advanced; both as shares of the licensed seats.
-        "basic_users": max(0, counts.active_users - counts.advanced_users),
-        "advanced_share": _float(_ratio(counts.advanced_users, counts.licensed_seats)),
-        "basic_share": _float(
-            _ratio(max(0, counts.active_users - counts.advanced_users), counts.licensed_seats)
-        ),
-        "utilisation": None if utilisation is None else float(utilisation),
+        "basic_users": basic,
+        "advanced_share": _share(counts.advanced_users, counts.licensed_seats),
+        "basic_share": _share(basic, counts.licensed_seats),
+        "utilisation": utilisation,
         "overage": utilisation is not None and utilisation > 1,
         "content_views": counts.content_views,
         "content_views_before": counts.content_views_before,

@@ -3,48 +3,43 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import Account, AccountStatus, Renewal, RenewalOutcome, User
 from apps.accounts.services import ServiceError
-from apps.analytics.models import COMPONENTS, HealthConfig, HealthSnapshot, default_core_kinds
+from apps.analytics import rollups
+from apps.analytics.models import (
+    COMPONENTS,
+    FeatureDay,
+    HealthConfig,
+    HealthSnapshot,
+    KindDay,
+    PersonDay,
+    default_core_kinds,
+)
+from apps.analytics.rollups import (  # noqa: F401  (TRAINED_KINDS: re-exported for the reports)
+    CERTIFIED_KINDS,
+    SUPPORT_OPENED,
+    TRAINED_KINDS,
+    passive_kinds,
+)
 from apps.analytics.scoring import AccountCounts, score_account
+from apps.core.bulk import upsert
 from apps.interactions import kinds as registry
-from apps.interactions.kinds import URGENT_SEVERITIES
 from apps.interactions.models import Interaction
-from apps.learning.kinds import TRAINED_KINDS
 
 CONTENT_KINDS = ("learning.content_viewed", "community.idea_viewed", "community.question_viewed")
-CERTIFIED_KINDS = ("certification.earned",)
 NPS_KIND = "survey.response_submitted"
-SUPPORT_OPENED = "support.ticket_opened"
 SUPPORT_KINDS = ("support.ticket_opened", "support.ticket_closed")
 
 ACTIVE_TIME_KINDS = ("portal.active_time", "learning.active_time")
-# Things that happen *to* a person (an invitation sent, a certificate expiring) or that the vendor
-# does (a ticket closed, a meeting a CS manager logged) do not make anyone at the account active.
-PASSIVE_KINDS = (
-    "survey.invitation_sent",
-    "certification.expired",
-    "certification.revoked",
-    "learning.session_promoted",
-    "support.ticket_closed",
-    "engagement.message",
-)
-VENDOR_CATEGORIES = ("one_to_one",)
-
-
-def passive_kinds() -> list[str]:
-    """Kinds that do not count as a person's own activity (utilisation, visit days)."""
-    vendor = [kind.name for kind in registry.all_kinds() if kind.category in VENDOR_CATEGORIES]
-    return [*PASSIVE_KINDS, *vendor]
-
-
 ACTIVE_WINDOW = timedelta(days=30)
 TRAINED_WINDOW = timedelta(days=365)
 SUPPORT_WINDOW = timedelta(days=180)
@@ -223,55 +218,95 @@ def _window(t: datetime, days: int | timedelta) -> Q:
     return Q(occurred_at__gte=t - span, occurred_at__lt=t)
 
 
-def _interaction_counts(t: datetime, configs: dict[str, HealthConfig], account_ids) -> dict[int, dict]:
-    """One pass over the log with conditional aggregates: every windowed count of every account."""
-    passive = passive_kinds()
-    aggregates = {
-        "active_users": Count(
-            "user_id", distinct=True, filter=_window(t, ACTIVE_WINDOW) & ~Q(kind__in=passive)
-        ),
-        "content_views": Count("id", filter=_window(t, 30) & Q(kind__in=CONTENT_KINDS)),
-        "content_views_before": Count(
-            "id",
+RECOMPUTE_WORK_MEM = "64MB"
+
+
+@contextmanager
+def _sort_memory():
+    """Let the recompute's grouped queries sort in memory (PostgreSQL's default work_mem of 4 MB
+    spills their distinct counts to disk); for this transaction only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'")
+    yield
+
+
+def _of(account_ids: list[int] | None) -> Q:
+    """Rows of the given accounts, or of any account when None."""
+    return Q(account_id__isnull=False) if account_ids is None else Q(account_id__in=account_ids)
+
+
+def _days(day: date, days: int | timedelta) -> Q:
+    """The rollup days of a window of `days` ending at the end of `day`: [t - days, t)."""
+    span = days.days if isinstance(days, timedelta) else days
+    return Q(day__gt=day - timedelta(days=span), day__lte=day)
+
+
+def _interaction_counts(day: date, configs: dict[str, HealthConfig], account_ids) -> dict[int, dict]:
+    """Every windowed count of every account, from the rollups: one grouped pass over KindDay and
+    one over PersonDay, each reading only the days (and, for long windows, the kinds) it needs."""
+    rules = [(config, rule) for config in configs.values() for rule in config.rules]
+    kind_aggregates = {
+        "content_views": Sum("count", filter=_days(day, 30) & Q(kind__in=CONTENT_KINDS)),
+        "content_views_before": Sum(
+            "count",
             filter=Q(
-                kind__in=CONTENT_KINDS,
-                occurred_at__gte=t - timedelta(days=60),
-                occurred_at__lt=t - timedelta(days=30),
+                kind__in=CONTENT_KINDS, day__gt=day - timedelta(days=60), day__lte=day - timedelta(days=30)
             ),
         ),
-        "trained_users": Count(
-            "user_id", distinct=True, filter=_window(t, TRAINED_WINDOW) & Q(kind__in=TRAINED_KINDS)
-        ),
-        "certified_users": Count(
-            "user_id", distinct=True, filter=_window(t, TRAINED_WINDOW) & Q(kind__in=CERTIFIED_KINDS)
-        ),
-        "support_events": Count("id", filter=_window(t, SUPPORT_WINDOW) & Q(kind__in=SUPPORT_KINDS)),
-        "tickets_opened": Count("id", filter=_window(t, 30) & Q(kind=SUPPORT_OPENED)),
-        "urgent_tickets": Count(
-            "id",
-            filter=_window(t, 30) & Q(kind=SUPPORT_OPENED, properties__severity__in=URGENT_SEVERITIES),
-        ),
-        "active_seconds": Sum("value", filter=_window(t, 30) & Q(kind__in=ACTIVE_TIME_KINDS)),
-        "visit_days": Count(
-            TruncDate("occurred_at"),
-            distinct=True,
-            filter=_window(t, 30) & Q(user__isnull=False) & ~Q(kind__in=passive),
-        ),
+        "support_events": Sum("count", filter=_days(day, SUPPORT_WINDOW) & Q(kind__in=SUPPORT_KINDS)),
+        "tickets_opened": Sum("count", filter=_days(day, 30) & Q(kind=SUPPORT_OPENED)),
+        "urgent_tickets": Sum("urgent", filter=_days(day, 30) & Q(kind=SUPPORT_OPENED)),
+        "active_seconds": Sum("value_sum", filter=_days(day, 30) & Q(kind__in=ACTIVE_TIME_KINDS)),
     }
-    longest = max([365, 180, 60, *(rule["window_days"] for c in configs.values() for rule in c.rules)])
-    for config in configs.values():
-        for rule in config.rules:
-            aggregates[f"rule_{config.pk}_{rule['key']}"] = Max(
-                "id", filter=_window(t, rule["window_days"]) & Q(kind__in=rule["kinds"])
-            )
-    rows = (
-        Interaction.objects.filter(account_id__in=account_ids)
-        .filter(_window(t, longest))
+    # Only the kinds some figure needs, each for its longest window.
+    longest: dict[str, int] = {}
+    spans = [(60, CONTENT_KINDS), (SUPPORT_WINDOW.days, SUPPORT_KINDS), (30, ACTIVE_TIME_KINDS)]
+    for window, kinds in spans + [(rule["window_days"], rule["kinds"]) for _, rule in rules]:
+        for kind in kinds:
+            longest[kind] = max(window, longest.get(kind, 0))
+    by_window: dict[int, list[str]] = {}
+    for kind, window in longest.items():
+        by_window.setdefault(window, []).append(kind)
+    needed = Q()
+    for window, kinds in sorted(by_window.items()):
+        needed |= _days(day, window) & Q(kind__in=sorted(kinds))
+    for config, rule in rules:
+        kind_aggregates[f"rule_{config.pk}_{rule['key']}"] = Max(
+            "last_id", filter=_days(day, rule["window_days"]) & Q(kind__in=rule["kinds"])
+        )
+    by_kind = (
+        KindDay.objects.filter(_of(account_ids))
+        .filter(needed)
         .order_by()
         .values("account_id")
-        .annotate(**aggregates)
+        .annotate(**kind_aggregates)
     )
-    return {row["account_id"]: row for row in rows}
+    active = _days(day, ACTIVE_WINDOW) & Q(actions__gt=0)
+    by_person = (
+        PersonDay.objects.filter(_of(account_ids))
+        .filter(
+            _days(day, ACTIVE_WINDOW) | (_days(day, TRAINED_WINDOW) & (Q(trained__gt=0) | Q(certified__gt=0)))
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(
+            active_users=Count("user_id", distinct=True, filter=active),
+            visit_days=Count("day", distinct=True, filter=active),
+            trained_users=Count(
+                "user_id", distinct=True, filter=_days(day, TRAINED_WINDOW) & Q(trained__gt=0)
+            ),
+            certified_users=Count(
+                "user_id", distinct=True, filter=_days(day, TRAINED_WINDOW) & Q(certified__gt=0)
+            ),
+        )
+    )
+    counts: dict[int, dict] = {}
+    for row in by_kind:
+        counts[row["account_id"]] = {k: v or 0 if not k.startswith("rule_") else v for k, v in row.items()}
+    for row in by_person:
+        counts.setdefault(row["account_id"], {}).update(row)
+    return counts
 
 
 def _nps_counts(t: datetime, account_ids) -> dict[int, dict]:
@@ -281,7 +316,7 @@ def _nps_counts(t: datetime, account_ids) -> dict[int, dict]:
         | Q(occurred_at=OuterRef("occurred_at"), id__gt=OuterRef("id"))
     )
     rows = (
-        Interaction.objects.filter(kind=NPS_KIND, account_id__in=account_ids, user__isnull=False)
+        Interaction.objects.filter(_of(account_ids), kind=NPS_KIND, user__isnull=False)
         .filter(_window(t, TRAINED_WINDOW))
         .exclude(Exists(later))
         .order_by()
@@ -295,27 +330,63 @@ def _nps_counts(t: datetime, account_ids) -> dict[int, dict]:
     return {row["account_id"]: row for row in rows}
 
 
-def _people_counts(t: datetime, configs: dict[str, HealthConfig], account_ids) -> dict[int, dict]:
-    """Users per account on the day, and how many used at least K distinct core features in the
-    last 30 days (per config, since segments may define core actions differently). One query."""
-    people = User.objects.filter(account_id__in=account_ids, is_active=True)
-    aggregates = {"users": Count("id", filter=Q(date_joined__lt=t))}
+def _count_per_account(grouped) -> list[tuple[int, int]]:
+    """How many rows of a queryset grouped by (account_id, …) each account has: counted in the
+    database, so only one row per account comes back."""
+    select, params = grouped.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT account_id, COUNT(*) FROM ({select}) AS grouped GROUP BY account_id", params)  # noqa: S608
+        return cursor.fetchall()
+
+
+def _user_counts(day: date, account_ids) -> dict[int, dict]:
+    """People per account on the day."""
+    return {
+        row["account_id"]: {"users": row["users"]}
+        for row in User.objects.filter(_of(account_ids), is_active=True, date_joined__lt=day_end(day))
+        .order_by()
+        .values("account_id")
+        .annotate(users=Count("id"))
+    }
+
+
+def _advanced_counts(day: date, configs: dict[str, HealthConfig], account_ids) -> dict[int, dict]:
+    """How many people of each account used at least K distinct core features in the last 30
+    days (per config, since segments may define core actions differently)."""
+    advanced: dict[int, dict] = {}
     for config in configs.values():
-        features = (
-            Interaction.objects.filter(user_id=OuterRef("pk"), kind__in=config.core_kinds)
-            .filter(_window(t, ACTIVE_WINDOW))
+        per_user = (
+            FeatureDay.objects.filter(_of(account_ids), kind__in=config.core_kinds)
+            .filter(_days(day, ACTIVE_WINDOW))
+            .exclude(user__in=User.objects.filter(is_active=False).values("pk"))
             .order_by()
-            .values("user_id")
-            .annotate(n=Count("subject_id", distinct=True))
-            .values("n")[:1]
+            .values("account_id", "user_id")
+            .annotate(features=Count("subject_id", distinct=True))
+            .filter(features__gte=config.advanced_min_features)
         )
-        name = f"features_{config.pk}"
-        people = people.annotate(**{name: Subquery(features)})
-        aggregates[f"advanced_{config.pk}"] = Count(
-            "id", filter=Q(**{f"{name}__gte": config.advanced_min_features})
-        )
-    rows = people.order_by().values("account_id").annotate(**aggregates)
-    return {row["account_id"]: row for row in rows}
+        for account_id, n in _count_per_account(per_user):
+            advanced.setdefault(account_id, {})[f"advanced_{config.pk}"] = n
+    return advanced
+
+
+def _gather(jobs: dict[str, Callable[[], dict]]) -> dict[str, dict]:
+    """Run the recompute's independent read queries. Outside a transaction on PostgreSQL, each on
+    its own connection at the same time (the database works on them in parallel); inside one (a
+    caller's transaction must see its own writes), one after the other on this connection."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with transaction.atomic(), _sort_memory():
+            return {name: job() for name, job in jobs.items()}
+    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="recompute") as pool:
+        futures = {name: pool.submit(_on_own_connection, job) for name, job in jobs.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _on_own_connection(job: Callable[[], dict]) -> dict:
+    try:
+        with transaction.atomic(), _sort_memory():
+            return job()
+    finally:
+        connection.close()  # this thread's connection
 
 
 def health_recompute(*, day: date | None = None, account_ids: list[int] | None = None) -> int:
@@ -335,12 +406,22 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
     accounts = list(accounts.values("pk", "segment", "arr", "licensed_seats"))
     ids = [a["pk"] for a in accounts]
     if not ids:
-        _drop_stale(day, keep=[], account_ids=account_ids)
+        _drop_stale(day, account_ids=account_ids)
         return 0
-    id_filter = ids if account_ids is not None else Account.objects.values("pk")
-    counts = _interaction_counts(t, configs, id_filter)
-    nps = _nps_counts(t, id_filter)
-    people = _people_counts(t, configs, id_filter)
+    # For every account, the rollup queries read everything they need without a filter on account.
+    id_filter = ids if account_ids is not None else None
+    rollups.fold()
+    found = _gather(
+        {
+            "counts": lambda: _interaction_counts(day, configs, id_filter),
+            "nps": lambda: _nps_counts(t, id_filter),
+            "users": lambda: _user_counts(day, id_filter),
+            "advanced": lambda: _advanced_counts(day, configs, id_filter),
+        }
+    )
+    counts, nps, people = found["counts"], found["nps"], found["users"]
+    for account_id, advanced in found["advanced"].items():
+        people.setdefault(account_id, {"users": 0}).update(advanced)
     snapshots = []
     for account in accounts:
         config = configs.get(account["segment"], configs[""])
@@ -369,29 +450,28 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
             config,
         )
         snapshots.append(
-            HealthSnapshot(
-                account_id=account["pk"],
-                date=day,
-                config=config,
-                score=result.score,
-                band=result.band,
-                engagement_score=result.engagement_score,
-                rules_met=result.rules_met,
-                engaged=result.engaged,
-                engagement_drop=result.engagement_drop,
-                segment=account["segment"],
-                arr=account["arr"],
-                components=result.components,
-                rules=result.rules,
-                figures=result.figures,
-            )
+            {
+                "account_id": account["pk"],
+                "date": day,
+                "config_id": config.pk,
+                "score": result.score,
+                "band": result.band,
+                "engagement_score": result.engagement_score,
+                "rules_met": result.rules_met,
+                "engaged": result.engaged,
+                "engagement_drop": result.engagement_drop,
+                "segment": account["segment"],
+                "arr": account["arr"],
+                "components": result.components,
+                "rules": result.rules,
+                "figures": result.figures,
+            }
         )
     with transaction.atomic():
-        _drop_stale(day, keep=ids, account_ids=account_ids)
-        HealthSnapshot.objects.bulk_create(
+        _drop_stale(day, account_ids=account_ids)
+        upsert(
+            HealthSnapshot,
             snapshots,
-            batch_size=1000,
-            update_conflicts=True,
             unique_fields=["account", "date"],
             update_fields=[
                 "config",
@@ -411,9 +491,11 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
     return len(snapshots)
 
 
-def _drop_stale(day: date, *, keep: list[int], account_ids: list[int] | None) -> None:
+def _drop_stale(day: date, *, account_ids: list[int] | None) -> None:
     """Remove the day's snapshots of accounts that were not customers that day (after a CRM fix)."""
-    stale = HealthSnapshot.objects.filter(date=day).exclude(account_id__in=keep)
+    stale = HealthSnapshot.objects.filter(date=day).exclude(
+        account_id__in=accounts_active_on(day).values("pk")
+    )
     if account_ids is not None:
         stale = stale.filter(account_id__in=account_ids)
     stale.delete()

@@ -16,8 +16,8 @@ class Interaction(models.Model):
     """One thing a person (or an account, for product and support events) did, at a moment.
 
     Rows are never updated. Indexes are few on purpose: each extra B-tree index halves bulk
-    ingestion throughput. (account, kind, occurred_at) serves every per-account windowed rule of
-    the health score; a BRIN index on occurred_at (PostgreSQL, see migration 0002) serves
+    ingestion throughput. (account, kind, occurred_at) serves per-account windowed queries; a
+    partial index serves the NPS answers; a BRIN index on occurred_at (PostgreSQL, see migration 0002) serves
     time-range scans; the partial unique index on (source, external_id) makes ingestion retries
     idempotent.
     """
@@ -48,6 +48,14 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["account", "kind", "occurred_at"], name="interaction_account_kind_time"),
             models.Index(fields=["user", "occurred_at"], name="interaction_user_time"),
+            # Each person's latest NPS answer (the sentiment of the health score): a few thousand
+            # rows among millions, so a partial index costs ingestion nothing for other kinds.
+            models.Index(
+                fields=["user", "occurred_at", "id"],
+                name="interaction_nps_answers",
+                condition=Q(kind="survey.response_submitted"),
+                include=["account", "value"],
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

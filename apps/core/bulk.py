@@ -1,0 +1,75 @@
+"""Writing thousands of rows at once.
+
+`upsert` is `bulk_create(update_conflicts=True)`. On PostgreSQL it goes through COPY into a
+temporary table and one INSERT … ON CONFLICT DO UPDATE: Django's own bulk insert binds its values
+client-side as quoted array literals, which for thousands of rows with JSON columns costs seconds
+of Python; COPY streams them in a fraction of that. Elsewhere (SQLite) it is bulk_create.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from django.db import connection, transaction
+from django.db.models import JSONField, Model
+
+
+def upsert(
+    model: type[Model],
+    rows: Sequence[dict],
+    *,
+    unique_fields: list[str],
+    update_fields: list[str],
+    batch_size: int = 1000,
+) -> None:
+    """Insert `rows` (dicts of attribute name -> value, e.g. "account_id"); where a row with the
+    same `unique_fields` exists, update its `update_fields`. Fields a row leaves out get their
+    default."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            [model(**row) for row in rows],
+            batch_size=batch_size,
+            update_conflicts=True,
+            unique_fields=unique_fields,
+            update_fields=update_fields,
+        )
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    preparers = [_preparer(f) for f in fields]
+    quote = connection.ops.quote_name
+    table, staging = quote(meta.db_table), quote(f"upsert_{meta.db_table}")
+    columns = ", ".join(quote(f.column) for f in fields)
+    keys = ", ".join(quote(meta.get_field(name).column) for name in unique_fields)
+    updates = ", ".join(
+        f"{quote(meta.get_field(name).column)} = excluded.{quote(meta.get_field(name).column)}"
+        for name in update_fields
+    )
+    # Identifiers come from the model; every value travels through COPY.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
+        )
+        with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([prepare(row) for prepare in preparers])
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608
+            f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+        )
+        cursor.execute(f"DROP TABLE {staging}")
+
+
+def _preparer(field):
+    """How to turn a row's value for `field` into what COPY sends: JSON as text, other values as
+    they are (psycopg adapts numbers, text, dates and decimals itself)."""
+    name = field.attname
+    default = field.get_default if field.has_default() else lambda: None
+    if isinstance(field, JSONField):
+        encoder = field.encoder
+        return lambda row: json.dumps(row[name] if name in row else default(), cls=encoder)
+    return lambda row: row[name] if name in row else default()
