@@ -54,14 +54,37 @@ def upsert(
         cursor.execute(
             f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
         )
-        with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([prepare(row) for prepare in preparers])
+        _copy(cursor, f"COPY {staging} ({columns}) FROM STDIN", rows, preparers)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608
             f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
         )
         cursor.execute(f"DROP TABLE {staging}")
+
+
+def insert(model: type[Model], rows: Sequence[dict], *, batch_size: int = 1000) -> None:
+    """Insert `rows` (dicts of attribute name -> value) that are all new: on PostgreSQL straight
+    through COPY. A row that collides with an existing one raises IntegrityError."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=batch_size)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    preparers = [_preparer(f) for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        _copy(
+            cursor, f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", rows, preparers
+        )
+
+
+def _copy(cursor, sql: str, rows: Sequence[dict], preparers: list) -> None:
+    # COPY goes around Django's cursor wrapper, so map driver errors (IntegrityError) here.
+    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([prepare(row) for prepare in preparers])
 
 
 def _preparer(field):

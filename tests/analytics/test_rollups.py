@@ -9,13 +9,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.test import override_settings
 from django.utils import timezone
 
 from apps.analytics import rollups, services
 from apps.analytics.models import FeatureDay, HealthConfig, HealthSnapshot, KindDay, PersonDay, RollupState
-from apps.core.bulk import upsert
+from apps.core.bulk import insert, upsert
 from apps.interactions.models import Interaction
 from tests.factories import AccountFactory, UserFactory
 
@@ -269,3 +269,22 @@ def test_the_command_can_rebuild_the_rollups(person):
     assert "Rollups rebuilt" in out.getvalue()
     assert KindDay.objects.get().count == 1
     assert HealthSnapshot.objects.get(account=person.account).figures["content_views"] == 1
+
+
+@pytest.mark.django_db
+def test_insert_refuses_a_row_that_exists_and_writes_nothing_then():
+    account = AccountFactory()
+    config = HealthConfig.objects.create(version=1)
+    row = {
+        "account_id": account.pk,
+        "date": DAY,
+        "config_id": config.pk,
+        "segment": account.segment,
+        "arr": account.arr,
+        "rules": [],
+    }
+    insert(HealthSnapshot, [row])
+    other = {**row, "account_id": AccountFactory().pk}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(HealthSnapshot, [other, row])
+    assert HealthSnapshot.objects.count() == 1
