@@ -1,7 +1,12 @@
+import functools
 import math
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import EmailValidator
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from apps.interactions import kinds
@@ -99,3 +104,147 @@ class IngestionReportSerializer(serializers.Serializer):
         help_text="Events already stored before (retries), not stored again."
     )
     rejected = RejectedEventSerializer(many=True)
+
+
+# The fast path of ingestion. EventSerializer and BatchSerializer define the rules, the messages
+# and the OpenAPI schema, but running them costs ~150 µs an event (each serializer deep-copies its
+# ten fields), most of the cost of a batch. FastEventCleaner applies the same rules in plain Python
+# to the well-formed events that make up nearly all traffic and gives up (returns None) on
+# anything else: any error, and valid input the serializer would convert (" evt-1 ", an account
+# id sent as "42", a naive datetime). The caller then runs EventSerializer, for its exact result
+# and messages. So the two paths cannot disagree; tests/interactions/test_ingest_validation.py
+# checks this on a wide set of events.
+
+_NUL_OR_SURROGATE = re.compile("[\x00\ud800-\udfff]")
+_FLOAT_EXACT = 2**53
+_email_validator = EmailValidator()
+
+
+@functools.lru_cache(maxsize=16384)
+def _valid_email(value: str) -> bool:
+    """EmailField's checks; cached, as integrations name the same people again and again."""
+    if not _plain_text(value, 320):
+        return False
+    try:
+        _email_validator(value)
+    except DjangoValidationError:
+        return False
+    return True
+
+
+def is_batch(data) -> bool:
+    """True if BatchSerializer would accept `data` unchanged (an "events" list of 1..MAX_BATCH dicts)."""
+    if type(data) is not dict:
+        return False
+    events = data.get("events")
+    return (
+        type(events) is list
+        and 1 <= len(events) <= MAX_BATCH
+        and all(type(event) is dict for event in events)
+    )
+
+
+def _plain_text(value, max_length: int, *, blank: bool = False) -> bool:
+    """True if a CharField(max_length, allow_blank=blank) returns `value` itself without error."""
+    return (
+        type(value) is str
+        and (blank or value != "")
+        and len(value) <= max_length
+        and value == value.strip()
+        and _NUL_OR_SURROGATE.search(value) is None
+    )
+
+
+class FastEventCleaner:
+    """`clean(event)` for one batch: EventSerializer's validated data, or None to defer to it."""
+
+    def __init__(self, *, accounts: dict, users: dict):
+        self.accounts_by_id = accounts["by_id"]
+        self.accounts_by_external_id = accounts["by_external_id"]
+        self.users = users
+        self.external_kinds = frozenset(k.name for k in kinds.external_kinds())
+        self.tz = timezone.get_current_timezone()
+        self.latest = timezone.now() + timedelta(minutes=5)
+
+    def _occurred_at(self, value) -> datetime | None:
+        if type(value) is not str:
+            return None
+        try:
+            parsed = parse_datetime(value)
+            if parsed is None or parsed.tzinfo is None or parsed.utcoffset() is None:
+                return None  # naive: the serializer decides (it assumes the current time zone)
+            parsed = parsed.astimezone(self.tz)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        return None if parsed > self.latest else parsed
+
+    def clean(self, event: dict) -> dict | None:
+        event_id = event.get("event_id")
+        if not _plain_text(event_id, 128):
+            return None
+        kind = event.get("kind")
+        if type(kind) is not str or kind not in self.external_kinds:
+            return None
+        occurred_at = self._occurred_at(event.get("occurred_at"))
+        if occurred_at is None:
+            return None
+        data = {"event_id": event_id, "kind": kind, "occurred_at": occurred_at}
+        account = None
+        if "account" in event:
+            pk = event["account"]
+            if type(pk) is not int or pk < 1:
+                return None
+            account = self.accounts_by_id.get(pk)
+            if account is None:
+                return None
+            data["account"] = pk
+        if "account_external_id" in event:
+            external_id = event["account_external_id"]
+            if not _plain_text(external_id, 100):
+                return None
+            by_external_id = self.accounts_by_external_id.get(external_id)
+            if by_external_id is None or (account is not None and account != by_external_id):
+                return None
+            account = by_external_id
+            data["account_external_id"] = external_id
+        user = None
+        if "user_email" in event:
+            email = event["user_email"]
+            if type(email) is not str or not _valid_email(email):
+                return None
+            user = self.users.get(email.lower())
+            if user is None:
+                return None
+            if account is None:
+                account = user[1]
+            elif user[1] is not None and user[1] != account:
+                return None
+            data["user_email"] = email
+        if account is None:
+            return None
+        if "value" in event:
+            value = event["value"]
+            if type(value) is float:
+                if not math.isfinite(value):
+                    return None
+            elif type(value) is int:
+                if not -_FLOAT_EXACT <= value <= _FLOAT_EXACT:
+                    return None
+                value = float(value)
+            elif value is not None:
+                return None
+            data["value"] = value
+        for name in ("subject_type", "subject_id"):
+            if name in event:
+                text = event[name]
+                if not _plain_text(text, 64, blank=True):
+                    return None
+                data[name] = text
+        if "properties" in event:
+            properties = event["properties"]
+            if type(properties) is not dict or len(properties) > MAX_PROPERTIES_KEYS:
+                return None
+            data["properties"] = properties
+        data["account_id"] = account
+        data["user_id"] = user[0] if user else None
+        return data
