@@ -42,7 +42,10 @@ class PortfolioFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        managers = User.objects.filter(role=Role.CS_MANAGER, is_active=True).order_by("full_name", "pk")
+        # Staff have no account (a check constraint), so this reads a handful of rows, not every person.
+        managers = User.objects.filter(role=Role.CS_MANAGER, is_active=True, account__isnull=True).order_by(
+            "full_name", "pk"
+        )
         self.fields["owner"].choices = [
             ("", "Any owner"),
             ("mine", "My accounts"),

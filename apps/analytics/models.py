@@ -177,7 +177,13 @@ class HealthSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "date"], name="health_snapshot_once_per_day"),
         ]
-        indexes = [models.Index(fields=["date", "band"], name="health_snapshot_date_band")]
+        indexes = [
+            models.Index(fields=["date", "band"], name="health_snapshot_date_band"),
+            # The portfolio: one day's snapshots by score, answered from the index alone.
+            models.Index(
+                fields=["date", "score"], include=["account", "band"], name="health_snapshot_portfolio"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.account_id} {self.date}: {self.score}"

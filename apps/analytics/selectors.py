@@ -7,16 +7,17 @@ and the account page groups per person in SQL rather than looping per person.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     FilteredRelation,
     FloatField,
@@ -30,6 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -48,9 +50,6 @@ TREND_DAYS = 30
 RENEWAL_WINDOWS = (30, 90, 180)
 PORTFOLIO_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 25
-# The deepest timeline page served: a bigger number would overflow the SQL OFFSET (a 500), and
-# nobody clicks "Load more" 10,000 times.
-TIMELINE_MAX_PAGE = 10_000
 # The people table of the account page lists at most this many, the most recently active first.
 COVERAGE_PEOPLE_SHOWN = 100
 BAND_ORDER = (Band.RED, Band.AMBER, Band.GREEN, Band.NONE)
@@ -127,7 +126,7 @@ def portfolio_list(
     else:
         accounts = accounts.annotate(earlier_score=Value(None, output_field=FloatField()))
     accounts = (
-        accounts.filter(snap__id__isnull=False)
+        accounts.filter(snap__date=latest)
         .annotate(score=F("snap__score"), band=F("snap__band"), snapshot_date=F("snap__date"))
         .annotate(band_rank=_BAND_RANK)
         .select_related("cs_manager")
@@ -175,6 +174,14 @@ def portfolio_summary(*, accounts: QuerySet[Account]) -> dict:
         for band in BAND_ORDER
     ]
     return {"bands": bands, "n": totals["total_n"], "arr": totals["total_arr"] or 0}
+
+
+def portfolio_count(*, summary: dict, band: str) -> int:
+    """How many accounts portfolio_list lists, from the portfolio_summary of the same filters
+    without the band: all of them, or those of `band`."""
+    if not band:
+        return summary["n"]
+    return next((item["n"] for item in summary["bands"] if item["band"] == band), 0)
 
 
 @dataclass(frozen=True)
@@ -392,57 +399,218 @@ def account_figures(*, snapshot: HealthSnapshot) -> dict:
     return figures
 
 
+# --- Reads of the interaction log for one account -------------------------------------------------
+#
+# The log is indexed on (account, kind, occurred_at) only (each extra index slows ingestion). An
+# account's latest interactions across kinds are read on PostgreSQL as a merge of one short backward
+# index scan per kind: the kinds the account has are found with a loose index scan (a recursive CTE,
+# one index probe per kind), so a page costs ~30 short scans whatever the account's size, instead of
+# reading and sorting every row of the account.
+
+_ACCOUNT_KINDS_CTE = """
+    account_kinds(kind) AS (
+        (SELECT kind FROM interactions_interaction WHERE account_id = %(account)s ORDER BY kind LIMIT 1)
+        UNION ALL
+        SELECT (
+            SELECT i.kind FROM interactions_interaction i
+            WHERE i.account_id = %(account)s AND i.kind > k.kind ORDER BY i.kind LIMIT 1
+        )
+        FROM account_kinds k WHERE k.kind IS NOT NULL
+    )"""
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _latest_interactions(
+    *,
+    account: Account,
+    kinds_wanted: Iterable[str] | None = None,
+    limit: int,
+    before: tuple[datetime, int] | None = None,
+) -> list[Interaction]:
+    """The account's `limit` latest interactions (of `kinds_wanted`, or of every kind) with their
+    people, latest first (occurred_at, then pk), strictly before the `before` (occurred_at, pk)
+    cursor. One query."""
+    rows = Interaction.objects.select_related("user").order_by("-occurred_at", "-pk")
+    if not _is_postgres():
+        rows = rows.filter(account=account)
+        if kinds_wanted is not None:
+            rows = rows.filter(kind__in=list(kinds_wanted))
+        if before is not None:
+            rows = rows.filter(Q(occurred_at__lt=before[0]) | Q(occurred_at=before[0], pk__lt=before[1]))
+        return list(rows[:limit])
+    # The pks of the page: a merge of one short backward index scan per kind.
+    if kinds_wanted is None:
+        kinds_cte = _ACCOUNT_KINDS_CTE.replace("%(account)s", "%s")
+        with_kinds, kinds_from, params = f"WITH RECURSIVE {kinds_cte}", "account_kinds k", [account.pk] * 2
+    else:
+        with_kinds, kinds_from, params = "", "unnest(%s::text[]) AS k(kind)", [list(kinds_wanted)]
+    params.append(account.pk)
+    after = ""
+    if before is not None:
+        after = "AND i.occurred_at <= %s AND (i.occurred_at < %s OR i.id < %s)"
+        params += [before[0], before[0], before[1]]
+    params += [limit, limit]
+    # Only constant fragments are formatted in; every value is a parameter.
+    page = f"""
+        {with_kinds}
+        SELECT latest.id FROM {kinds_from} CROSS JOIN LATERAL (
+            SELECT i.id, i.occurred_at FROM interactions_interaction i
+            WHERE i.account_id = %s AND i.kind = k.kind {after}
+            ORDER BY i.occurred_at DESC, i.id DESC LIMIT %s
+        ) latest
+        WHERE k.kind IS NOT NULL
+        ORDER BY latest.occurred_at DESC, latest.id DESC LIMIT %s"""  # noqa: S608
+    return list(rows.filter(pk__in=RawSQL(page, params)))  # noqa: S611 - values are parameters
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def timeline_cursor(item: Interaction) -> str:
+    """The "Load more" cursor after an interaction: "<microseconds since 1970>-<pk>"."""
+    delta = item.occurred_at - _EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return f"{micros}-{item.pk}"
+
+
+def parse_timeline_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """A timeline_cursor back as (occurred_at, pk); None when missing or malformed."""
+    match = re.fullmatch(r"(-?\d{1,18})-(\d{1,18})", value or "")
+    if not match:
+        return None
+    try:
+        return _EPOCH + timedelta(microseconds=int(match[1])), int(match[2])
+    except OverflowError:
+        return None
+
+
 @dataclass
 class TimelinePage:
     items: list[Interaction]
-    number: int
+    # The cursor the page starts after (None: the latest), and the one of the next page.
+    before: str | None
     has_more: bool
 
     @property
-    def next_number(self) -> int:
-        return self.number + 1
+    def next_before(self) -> str:
+        return timeline_cursor(self.items[-1]) if self.items else ""
 
 
 def account_timeline_page(
-    *, account: Account, number: int = 1, size: int = TIMELINE_PAGE_SIZE
+    *, account: Account, before: str | None = None, size: int = TIMELINE_PAGE_SIZE
 ) -> TimelinePage:
-    """One page of the account's interactions, latest first, in one query (no COUNT: one row more
-    than the page tells whether another page exists). `number` is clamped to 1..TIMELINE_MAX_PAGE."""
-    number = min(max(1, number), TIMELINE_MAX_PAGE)
-    start = (number - 1) * size
-    rows = list(
-        Interaction.objects.filter(account=account)
-        .select_related("user")
-        .order_by("-occurred_at", "-pk")[start : start + size + 1]
-    )
-    return TimelinePage(
-        items=rows[:size], number=number, has_more=len(rows) > size and number < TIMELINE_MAX_PAGE
-    )
+    """One page of the account's interactions, latest first, after the `before` cursor (keyset
+    pagination: a deep page costs what the first does). One query (no COUNT: one row more than
+    the page tells whether another page exists). A malformed cursor gives the first page."""
+    cursor = parse_timeline_cursor(before)
+    rows = _latest_interactions(account=account, limit=size + 1, before=cursor)
+    return TimelinePage(items=rows[:size], before=before if cursor else None, has_more=len(rows) > size)
+
+
+_COVERAGE_PEOPLE_SQL = """
+WITH RECURSIVE {kinds_cte},
+recent AS (
+    SELECT r.user_id, max(r.occurred_at) AS last_activity
+    FROM account_kinds k CROSS JOIN LATERAL (
+        SELECT i.user_id, i.occurred_at FROM interactions_interaction i
+        WHERE i.account_id = %(account)s AND i.kind = k.kind
+          AND i.occurred_at >= %(since)s AND i.occurred_at < %(now)s AND i.user_id IS NOT NULL
+    ) r
+    GROUP BY r.user_id
+),
+listed AS (
+    (SELECT u.id, recent.last_activity FROM recent
+     JOIN accounts_user u ON u.id = recent.user_id AND u.account_id = %(account)s AND u.is_active
+     ORDER BY recent.last_activity DESC, u.full_name, u.id LIMIT %(limit)s)
+    UNION ALL
+    -- The whole window holds fewer active people than the page: the others, by name.
+    (SELECT u.id, NULL FROM accounts_user u
+     WHERE %(everyone)s AND u.account_id = %(account)s AND u.is_active
+       AND u.id NOT IN (SELECT user_id FROM recent)
+     ORDER BY u.full_name, u.id LIMIT %(limit)s)
+),
+-- Completions and certifications of the account's people: few rows, read on (account, kind, time).
+counted AS (
+    SELECT i.user_id,
+           count(*) FILTER (WHERE i.kind = ANY(%(trained)s::text[])) AS completed,
+           count(*) FILTER (WHERE i.kind = ANY(%(certified)s::text[])) AS certifications
+    FROM interactions_interaction i
+    WHERE i.account_id = %(account)s AND i.kind = ANY(%(counted)s::text[])
+      AND i.occurred_at >= %(start)s AND i.occurred_at < %(now)s AND i.user_id IS NOT NULL
+    GROUP BY i.user_id
+)
+SELECT u.id, u.full_name, u.email, u.role, u.is_executive_sponsor, listed.last_activity,
+       coalesce(counted.completed, 0) AS completed, coalesce(counted.certifications, 0) AS certifications
+FROM listed JOIN accounts_user u ON u.id = listed.id LEFT JOIN counted ON counted.user_id = listed.id
+ORDER BY listed.last_activity DESC NULLS LAST, u.full_name, u.id
+LIMIT %(limit)s
+"""
+# When the account has more active people than the page shows, the people list first reads only the
+# account's activity of the last day: a large account's most recently active are all in it (one
+# query); when they are not, or the account is small, it reads the whole window (small then).
+COVERAGE_FIRST_BAND = timedelta(days=1)
+
+
+def _coverage_people_postgres(
+    *, account: Account, now: datetime, start: datetime, limit: int, active_people: int
+) -> list[User]:
+    sql = _COVERAGE_PEOPLE_SQL.format(kinds_cte=_ACCOUNT_KINDS_CTE)
+    params = {
+        "account": account.pk,
+        "now": now,
+        "start": start,
+        "limit": limit,
+        "trained": list(TRAINED_KINDS),
+        "certified": list(CERTIFIED_KINDS),
+        "counted": [*TRAINED_KINDS, *CERTIFIED_KINDS],
+    }
+    if active_people > limit and now - COVERAGE_FIRST_BAND > start:
+        since = now - COVERAGE_FIRST_BAND
+        people = list(User.objects.raw(sql, {**params, "since": since, "everyone": False}))
+        if len(people) >= limit:
+            return people
+    return list(User.objects.raw(sql, {**params, "since": start, "everyone": True}))
 
 
 def account_learning_coverage(
     *, account: Account, now: datetime | None = None, limit: int = COVERAGE_PEOPLE_SHOWN
 ) -> dict:
     """The account's active people with, in the 12 months before `now`, their last activity and
-    the courses or paths completed and certifications earned; two queries whatever the number of
-    people or interactions (every count is windowed to those 12 months):
+    the courses or paths completed and certifications earned; the totals in one query, the page of
+    people in one (two when a large account had a quiet last day) whatever the number of people or
+    interactions (every count is windowed to those 12 months):
     {"people": the `limit` most recently active (people without activity in the window last, by
     name), "n": active people, "trained" / "certified": how many of all `n` completed / earned one}.
     """
     now = now or timezone.now()
-    # Interactions of one person at this account in the window: (user, occurred_at) is indexed.
+    start = now - TRAINED_WINDOW
+    active = User.objects.filter(account=account, is_active=True)
+    in_window = Interaction.objects.filter(
+        account_id=account.pk, occurred_at__gte=start, occurred_at__lt=now
+    ).order_by()
+    # The account's trained / certified people, each read on (account, kind, occurred_at).
+    totals = active.aggregate(
+        n=Count("pk"),
+        trained=Count("pk", filter=Q(pk__in=in_window.filter(kind__in=TRAINED_KINDS).values("user_id"))),
+        certified=Count("pk", filter=Q(pk__in=in_window.filter(kind__in=CERTIFIED_KINDS).values("user_id"))),
+    )
+    if _is_postgres():
+        people = _coverage_people_postgres(
+            account=account, now=now, start=start, limit=limit, active_people=totals["n"]
+        )
+        return {"people": people, **totals}
+    # Elsewhere (SQLite in development): per-person subqueries on the (user, occurred_at) index.
     window = Interaction.objects.filter(
-        user_id=OuterRef("pk"),
-        account_id=account.pk,
-        occurred_at__gte=now - TRAINED_WINDOW,
-        occurred_at__lt=now,
+        user_id=OuterRef("pk"), account_id=account.pk, occurred_at__gte=start, occurred_at__lt=now
     ).order_by()
 
     def count_of(kinds_counted) -> Coalesce:
         counted = window.filter(kind__in=kinds_counted).values("user_id").annotate(c=Count("pk")).values("c")
         return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
-    active = User.objects.filter(account=account, is_active=True)
     people = list(
         active.only("pk", "full_name", "email", "role", "is_executive_sponsor")
         .annotate(
@@ -451,11 +619,6 @@ def account_learning_coverage(
             certifications=count_of(CERTIFIED_KINDS),
         )
         .order_by(F("last_activity").desc(nulls_last=True), "full_name", "pk")[:limit]
-    )
-    totals = active.aggregate(
-        n=Count("pk"),
-        trained=Count("pk", filter=Q(Exists(window.filter(kind__in=TRAINED_KINDS)))),
-        certified=Count("pk", filter=Q(Exists(window.filter(kind__in=CERTIFIED_KINDS)))),
     )
     return {"people": people, **totals}
 
@@ -471,13 +634,10 @@ def account_nps_answers(*, account: Account, limit: int = 20) -> list[Interactio
 
 def account_idea_activity(*, account: Account, user: User, limit: int = 20) -> list[dict]:
     """Ideas the account's people submitted or voted for, newest first, with the idea's title
-    (two queries): [{"interaction", "idea_id", "title", "url"}]; title is None when the idea is
+    (two queries: the interactions, the titles):
+    [{"interaction", "idea_id", "title", "url"}]; title is None when the idea is
     gone or hidden from `user`."""
-    rows = list(
-        Interaction.objects.filter(account=account, kind__in=IDEA_KINDS)
-        .select_related("user")
-        .order_by("-occurred_at", "-pk")[:limit]
-    )
+    rows = _latest_interactions(account=account, kinds_wanted=IDEA_KINDS, limit=limit)
     ids = {int(row.subject_id) for row in rows if row.subject_id.isdigit()}
     titles = (
         dict(ideas_for(user=user).filter(pk__in=ids).order_by().values_list("pk", "title")) if ids else {}

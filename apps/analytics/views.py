@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 
 from apps.accounts.models import Account
 from apps.accounts.permissions import cs_manager_required
@@ -49,7 +50,6 @@ def portfolio(request):
         accounts = selectors.portfolio_list(
             latest=latest, earlier=earlier, user=request.user, filters=filters
         )
-        page = Paginator(accounts, selectors.PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
         # The band strip counts every band of what the other filters select, so each is a link.
         every_band = selectors.portfolio_list(
             latest=latest,
@@ -59,10 +59,15 @@ def portfolio(request):
                 q=filters.q, segment=filters.segment, owner=filters.owner, renewal=filters.renewal
             ),
         )
+        summary = selectors.portfolio_summary(accounts=every_band)
+        paginator = Paginator(accounts, selectors.PORTFOLIO_PAGE_SIZE)
+        # The summary already counted the accounts listed: no second COUNT over the portfolio.
+        paginator.count = selectors.portfolio_count(summary=summary, band=filters.band)
+        page = paginator.get_page(request.GET.get("page"))
         context.update(
             page=page,
             rows=selectors.portfolio_with_trends(page.object_list, since=earlier),
-            summary=selectors.portfolio_summary(accounts=every_band),
+            summary=summary,
             query=filters.querystring(),
             band_query=filters.querystring(band=None),
             sort_links=_sort_links(filters),
@@ -92,13 +97,19 @@ def _account(pk: int) -> Account:
     return get_object_or_404(Account.objects.select_related("cs_manager"), pk=pk)
 
 
-def _timeline_number(value) -> int:
-    """A ?timeline= / ?page= value as a page number: 1 when missing or not a number, and never
-    beyond TIMELINE_MAX_PAGE (a huge number would overflow the SQL OFFSET)."""
-    try:
-        return min(max(1, int(value)), selectors.TIMELINE_MAX_PAGE)
-    except (TypeError, ValueError):  # ValueError too for a number of more than 4,300 digits
-        return 1
+def _activity_dates(people) -> list:
+    """Each person's last activity as the page shows it (ISO for <time>, "j M Y" for people), the
+    day formatted once per day: the date filter on every row was a tenth of a large account's page."""
+    days = {}
+    for person in people:
+        if person.last_activity is None:
+            continue
+        local = timezone.localtime(person.last_activity)
+        person.last_activity_iso = local.isoformat()
+        if local.date() not in days:
+            days[local.date()] = date_format(local, "j M Y")
+        person.last_activity_day = days[local.date()]
+    return people
 
 
 @cs_manager_required
@@ -106,13 +117,13 @@ def account_360(request, pk):
     account = _account(pk)
     today = timezone.localdate()
     snapshot = selectors.account_health_latest(account=account)
+    coverage = selectors.account_learning_coverage(account=account)
+    _activity_dates(coverage["people"])
     context = {
         "account": account,
         "snapshot": snapshot,
-        "timeline": selectors.account_timeline_page(
-            account=account, number=_timeline_number(request.GET.get("timeline"))
-        ),
-        "coverage": selectors.account_learning_coverage(account=account),
+        "timeline": selectors.account_timeline_page(account=account, before=request.GET.get("before")),
+        "coverage": coverage,
         "nps_answers": selectors.account_nps_answers(account=account),
         "ideas": selectors.account_idea_activity(account=account, user=request.user),
         "renewals": list(account_renewals(account=account)),
@@ -143,13 +154,14 @@ def account_360(request, pk):
 
 @cs_manager_required
 def account_timeline(request, pk):
-    """The next page of the account's timeline for htmx "Load more"; without htmx, the account
-    page showing that page."""
+    """The next page of the account's timeline (after the ?before= cursor) for htmx "Load more";
+    without htmx, the account page showing that page."""
     account = _account(pk)
-    number = _timeline_number(request.GET.get("page"))
+    before = selectors.parse_timeline_cursor(request.GET.get("before")) and request.GET["before"]
     if not _partial(request):
-        return redirect(f"{reverse('account_360', args=[account.pk])}?timeline={number}#timeline")
-    timeline = selectors.account_timeline_page(account=account, number=number)
+        query = f"?before={before}" if before else ""
+        return redirect(f"{reverse('account_360', args=[account.pk])}{query}#timeline")
+    timeline = selectors.account_timeline_page(account=account, before=before)
     response = TemplateResponse(
         request, "analytics/account_360.html#timeline-items", {"account": account, "timeline": timeline}
     )

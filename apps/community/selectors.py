@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -29,6 +30,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Account, Segment, User
 from apps.community.models import Comment, Idea, IdeaFollow, IdeaStatus, Vote
+from apps.core import markdown
 from apps.core.spreadsheet import safe_cell
 
 
@@ -165,6 +167,34 @@ def idea_list(
             "-trending", "-vote_count", "-created_at", "-pk"
         )
     return ideas.order_by("-vote_count", "-created_at", "-pk")
+
+
+# Plain-text excerpts of idea descriptions, by the digest of the text: rendering markdown was most
+# of the board's time, and the board shows the same ideas over and over. Keyed by content, an entry
+# is never stale; the oldest are dropped beyond EXCERPTS_KEPT.
+EXCERPT_LENGTH = 180
+EXCERPTS_KEPT = 4096
+_excerpts: dict[tuple[bytes, int], str] = {}
+
+
+def idea_excerpt(description: str, limit: int = EXCERPT_LENGTH) -> str:
+    """markdown.plain_text(description, limit), remembered in this process."""
+    key = (hashlib.blake2b(description.encode(), digest_size=16).digest(), limit)
+    text = _excerpts.get(key)
+    if text is None:
+        text = markdown.plain_text(description, limit)
+        if len(_excerpts) >= EXCERPTS_KEPT:
+            _excerpts.pop(next(iter(_excerpts), None), None)
+        _excerpts[key] = text
+    return text
+
+
+def with_excerpts(ideas: Iterable[Idea]) -> list[Idea]:
+    """The ideas as a list, each with `excerpt` set (for the board's rows)."""
+    rows = list(ideas)
+    for idea in rows:
+        idea.excerpt = idea_excerpt(idea.description)
+    return rows
 
 
 def idea_detail(*, user: User, pk: int) -> Idea:

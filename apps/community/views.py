@@ -37,6 +37,7 @@ def idea_list(request):
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     ideas = selectors.idea_list(user=request.user, **filters)
     page = Paginator(ideas, 20).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_excerpts(page.object_list)
     context = {
         "form": form,
         "page": page,

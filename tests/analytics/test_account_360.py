@@ -256,15 +256,19 @@ class TestTimeline:
     def test_first_page_with_load_more(self, client_of, csm, busy):
         response = page_of(client_of(csm), busy)
         timeline = response.context["timeline"]
-        assert len(timeline.items) == 25 and timeline.has_more
+        assert len(timeline.items) == 25 and timeline.has_more and timeline.before is None
+        cursor = selectors.timeline_cursor(timeline.items[-1])
+        assert timeline.next_before == cursor
         content = response.content.decode()
-        assert f'hx-get="{reverse("account_timeline", args=[busy.pk])}?page=2"' in content
-        assert f'href="{reverse("account_360", args=[busy.pk])}?timeline=2#timeline"' in content
+        assert f'hx-get="{reverse("account_timeline", args=[busy.pk])}?before={cursor}"' in content
+        assert f'href="{reverse("account_360", args=[busy.pk])}?before={cursor}#timeline"' in content
         assert "Viewed learning content</span><span> · Alice Archer" in content
 
     def test_htmx_twin_returns_the_next_items_only(self, client_of, csm, busy):
-        response = client_of(csm).get(
-            reverse("account_timeline", args=[busy.pk]), {"page": 2}, headers={"HX-Request": "true"}
+        client = client_of(csm)
+        cursor = page_of(client, busy).context["timeline"].next_before
+        response = client.get(
+            reverse("account_timeline", args=[busy.pk]), {"before": cursor}, headers={"HX-Request": "true"}
         )
         assert response.status_code == 200
         assert b"<html" not in response.content
@@ -273,34 +277,60 @@ class TestTimeline:
 
     def test_without_htmx_it_opens_the_page_at_that_point(self, client_of, csm, busy):
         client = client_of(csm)
-        response = client.get(reverse("account_timeline", args=[busy.pk]), {"page": 2})
+        cursor = page_of(client, busy).context["timeline"].next_before
+        response = client.get(reverse("account_timeline", args=[busy.pk]), {"before": cursor})
         assert response.status_code == 302
-        assert response["Location"] == f"{reverse('account_360', args=[busy.pk])}?timeline=2#timeline"
-        page = page_of(client, busy, timeline=2)
+        assert response["Location"] == f"{reverse('account_360', args=[busy.pk])}?before={cursor}#timeline"
+        page = page_of(client, busy, before=cursor)
         assert len(page.context["timeline"].items) == 5
         assert b"Back to the latest" in page.content
 
-    def test_bad_page_numbers_show_the_first_page(self, client_of, csm, busy):
-        assert page_of(client_of(csm), busy, timeline="x").context["timeline"].number == 1
+    def test_pages_follow_each_other_without_gap_or_repeat(self, busy, alice):
+        # Interactions at the same moment are ordered by pk, and a page boundary may fall among them.
+        same = [
+            Interaction.objects.create(
+                account=busy, user=alice, kind="account.login", occurred_at=NOW - timedelta(minutes=24)
+            )
+            for _ in range(3)
+        ]
+        seen, before = [], None
+        while True:
+            page = selectors.account_timeline_page(account=busy, before=before, size=7)
+            seen += [item.pk for item in page.items]
+            if not page.has_more:
+                break
+            before = page.next_before
+        expected = list(
+            Interaction.objects.filter(account=busy)
+            .order_by("-occurred_at", "-pk")
+            .values_list("pk", flat=True)
+        )
+        assert seen == expected and len(seen) == 33 and {s.pk for s in same} <= set(seen)
 
-    @pytest.mark.parametrize("number", ["99999999999999999999999", "9" * 5000, "-99999999999999999999"])
-    def test_huge_page_numbers_are_capped_not_a_500(self, client_of, csm, busy, number):
+    @pytest.mark.parametrize(
+        "value", ["x", "12-", "-5", "9" * 30 + "-1", "999999999999999999-1", "1-2-3", "9" * 5000]
+    )
+    def test_bad_cursors_show_the_first_page_not_a_500(self, client_of, csm, busy, value):
         client = client_of(csm)
-        response = page_of(client, busy, timeline=number)
+        response = page_of(client, busy, before=value)
         assert response.status_code == 200
         timeline = response.context["timeline"]
-        assert timeline.number in (1, selectors.TIMELINE_MAX_PAGE)
-        if timeline.number > 1:
-            assert not timeline.items and not timeline.has_more
-            assert "Nothing recorded this far back" in response.content.decode()
+        assert timeline.before is None and len(timeline.items) == 25
         fragment = client.get(
-            reverse("account_timeline", args=[busy.pk]), {"page": number}, headers={"HX-Request": "true"}
+            reverse("account_timeline", args=[busy.pk]), {"before": value}, headers={"HX-Request": "true"}
         )
         assert fragment.status_code == 200
 
-    def test_the_selector_caps_the_page_number(self, busy):
-        page = selectors.account_timeline_page(account=busy, number=10**30)
-        assert page.number == selectors.TIMELINE_MAX_PAGE and page.items == [] and not page.has_more
+    def test_a_cursor_before_everything_shows_nothing_this_far_back(self, client_of, csm, busy):
+        response = page_of(client_of(csm), busy, before="0-1")  # 1970
+        timeline = response.context["timeline"]
+        assert timeline.before == "0-1" and not timeline.items and not timeline.has_more
+        assert "Nothing recorded this far back" in response.content.decode()
+
+    def test_a_cursor_round_trips(self, busy):
+        item = Interaction.objects.filter(account=busy).first()
+        at, pk = selectors.parse_timeline_cursor(selectors.timeline_cursor(item))
+        assert (at, pk) == (item.occurred_at, item.pk)
 
 
 class TestPeopleAndVoices:
@@ -333,10 +363,45 @@ class TestPeopleAndVoices:
         log(alice, "learning.course_completed", days_ago=3)
         log(sam, "certification.earned", days_ago=1)
         log(carol, "account.login", days_ago=2)
-        with django_assert_num_queries(2):  # the page of people, then the totals
+        # The last day holds fewer people than the page: the totals, the last day, the whole window.
+        with django_assert_num_queries(3):
             coverage = selectors.account_learning_coverage(account=account_a, limit=2)
         assert [p.full_name for p in coverage["people"]] == ["Sam Sponsor", "Carol Chen"]
         assert (coverage["n"], coverage["trained"], coverage["certified"]) == (3, 1, 1)
+
+    def test_a_busy_last_day_is_enough_for_the_page(
+        self, account_a, alice, carol, sam, django_assert_num_queries
+    ):
+        """A large account's page of people comes from its last day only: two queries, and the
+        counts still cover the 12 months."""
+        log(alice, "learning.course_completed", days_ago=100)
+        log(alice, "account.login", days_ago=0.5)
+        log(sam, "certification.earned", days_ago=200)
+        log(sam, "account.login", days_ago=0.1)
+        log(carol, "account.login", days_ago=0.2)
+        log(carol, "account.login", days_ago=2)
+        with django_assert_num_queries(2):  # the totals, then the page of people from the last day
+            coverage = selectors.account_learning_coverage(account=account_a, limit=2)
+        people = coverage["people"]
+        assert [p.full_name for p in people] == ["Sam Sponsor", "Carol Chen"]
+        assert (people[0].completed, people[0].certifications) == (0, 1)
+        assert people[1].last_activity == NOW - timedelta(days=0.2)
+        assert (coverage["n"], coverage["trained"], coverage["certified"]) == (3, 1, 1)
+
+    def test_people_of_another_account_or_inactive_are_not_listed(self, account_a, alice, carol, sam):
+        carol.is_active = False
+        carol.save()
+        log(carol, "account.login", days_ago=0.1)
+        stranger = UserFactory()  # another account's person, logged against account A
+        Interaction.objects.create(
+            account=account_a, user=stranger, kind="account.login", occurred_at=NOW - timedelta(hours=1)
+        )
+        log(alice, "account.login", days_ago=0.5)
+        coverage = selectors.account_learning_coverage(account=account_a, limit=1)
+        assert [p.full_name for p in coverage["people"]] == ["Alice Archer"]
+        coverage = selectors.account_learning_coverage(account=account_a)
+        assert [p.full_name for p in coverage["people"]] == ["Alice Archer", "Sam Sponsor"]
+        assert coverage["people"][1].last_activity is None and coverage["n"] == 2
 
     def test_the_page_shows_the_100_most_recently_active(self, client_of, csm, account_a, alice):
         User = type(alice)
@@ -352,9 +417,22 @@ class TestPeopleAndVoices:
         assert coverage["people"][0].full_name == "Alice Archer"
         assert "Showing the 100 most recently active of 102 people." in response.content.decode()
         people_queries = [
-            q["sql"] for q in captured if 'FROM "accounts_user"' in q["sql"] and "LIMIT 100" in q["sql"]
+            q["sql"] for q in captured if "accounts_user" in q["sql"] and "last_activity" in q["sql"]
         ]
-        assert len(people_queries) == 1  # only a page of people is read
+        # Only a page of people is read: the last day's (too few here), then the window's.
+        assert len(people_queries) == 2 and all(sql.rstrip().endswith("LIMIT 100") for sql in people_queries)
+
+    @pytest.mark.parametrize("zone", ["UTC", "Pacific/Auckland"])
+    def test_people_show_their_last_activity_in_local_time(self, client_of, csm, account_a, alice, zone):
+        """As the date filter would show it, in the current time zone."""
+        from django.template.defaultfilters import date as date_filter
+
+        at = log(alice, "account.login", days_ago=3).occurred_at
+        with timezone.override(zone):
+            content = page_of(client_of(csm), account_a).content.decode()
+            local = timezone.localtime(at)
+            expected = f'<time datetime="{date_filter(local, "c")}">{date_filter(local, "j M Y")}</time>'
+        assert expected in content, re.findall(r"<time datetime=[^<]*</time>", content)
 
     def test_nps_answers(self, client_of, csm, scored):
         content = page_of(client_of(csm), scored["account"]).content.decode()
@@ -413,18 +491,22 @@ def test_query_count_does_not_grow_with_people_or_interactions(client_of, csm, d
             assert page_of(client, account).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
-    # session, user, account, snapshot, history, rule interactions, timeline, people, their counts,
-    # NPS answers, idea interactions, idea titles, renewals.
+    # session, user, account, snapshot, history, rule interactions, timeline, people totals, the page
+    # of people, NPS answers, idea interactions, idea titles, renewals.
     assert counts[1] == 13
 
 
 def test_timeline_page_queries(client_of, csm, account_a, alice, django_assert_num_queries):
     for _ in range(40):
         log(alice, "account.login")
+        log(alice, "learning.content_viewed")
     client = client_of(csm)
-    page_of(client, account_a)
-    # session, user, account, the page of interactions with their people.
+    cursor = page_of(client, account_a).context["timeline"].next_before
+    # session, user, account, the page of interactions with their people (one short scan per kind).
     with django_assert_num_queries(4):
-        client.get(
-            reverse("account_timeline", args=[account_a.pk]), {"page": 2}, headers={"HX-Request": "true"}
+        response = client.get(
+            reverse("account_timeline", args=[account_a.pk]),
+            {"before": cursor},
+            headers={"HX-Request": "true"},
         )
+    assert response.content.count(b'class="timeline__item"') == 25

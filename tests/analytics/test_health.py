@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from apps.accounts.models import RenewalOutcome, Segment
-from apps.analytics import metrics, periods, rollups, scoring, services
+from apps.analytics import metrics, periods, scoring, services
 from apps.analytics.models import Band, HealthConfig, HealthSnapshot
 from apps.interactions.models import Interaction
 from tests.factories import AccountFactory, RenewalFactory, UserFactory

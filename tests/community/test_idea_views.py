@@ -72,6 +72,54 @@ class TestList:
     def test_anonymous_is_sent_to_sign_in(self, client, db):
         assert client.get(self.url).status_code == 302
 
+    def test_queries_are_pinned(self, client_of, alice, django_assert_num_queries):
+        area = ProductAreaFactory()
+        for _ in range(25):
+            idea = IdeaFactory()
+            idea.areas.add(area)
+            VoteFactory(idea=idea)
+        client = client_of(alice)
+        client.get(self.url)
+        # session, user, the form's product areas, the count, the page (author, merged-into, my
+        # vote and follow in it), the page's areas.
+        for params in ({}, {"sort": "new"}, {"sort": "trending"}, {"page": 2}):
+            with django_assert_num_queries(6):
+                assert client.get(self.url, params).status_code == 200
+
+    def test_top_and_new_orders_break_ties_by_newest_then_pk(self, client_of, alice):
+        at = timezone.now() - timedelta(days=3)
+        first, second = (
+            IdeaFactory(title="Tie one", created_at=at),
+            IdeaFactory(title="Tie two", created_at=at),
+        )
+        popular = IdeaFactory(title="Popular", vote_count=5, created_at=at - timedelta(days=9))
+        newest = IdeaFactory(title="Newest")
+        client = client_of(alice)
+        top = [idea.pk for idea in client.get(self.url).context["page"].object_list]
+        assert top == [popular.pk, newest.pk, second.pk, first.pk]
+        new = [idea.pk for idea in client.get(self.url, {"sort": "new"}).context["page"].object_list]
+        assert new == [newest.pk, second.pk, first.pk, popular.pk]
+
+    def test_rows_show_a_plain_text_excerpt_rendered_once(self, client_of, alice, monkeypatch):
+        from apps.community import selectors
+
+        IdeaFactory(
+            title="Styled", description="**Bold** move: see [the docs](https://example.com) " + "x" * 300
+        )
+        calls = []
+        render = selectors.markdown.plain_text
+        monkeypatch.setattr(selectors.markdown, "plain_text", lambda *a: calls.append(a) or render(*a))
+        monkeypatch.setattr(selectors, "_excerpts", {})
+        client = client_of(alice)
+        text = client.get(self.url).text
+        assert "<p>Bold move: see the docs…</p>" in text and "**" not in text
+        assert "<p>Bold move: see the docs…</p>" in client.get(self.url).text
+        assert len(calls) == 1  # the second page view reused the excerpt
+        idea = Idea.objects.get(title="Styled")
+        idea.description = "Changed"
+        idea.save()
+        assert "<p>Changed</p>" in client.get(self.url).text and len(calls) == 2
+
 
 class TestDetail:
     def test_shows_idea_and_records_a_view(self, client_of, alice):

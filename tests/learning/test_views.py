@@ -238,6 +238,46 @@ class TestPaths:
         with django_assert_max_num_queries(12):
             client.get(path.get_absolute_url())
 
+    def test_detail_queries_are_pinned_whatever_the_path_or_the_learner_history(
+        self, client_of, alice, django_assert_num_queries
+    ):
+        """An enrolled learner's path page with content and live-session steps, some done: the
+        same queries for 2 steps or 14, and for a learner who finished many other paths."""
+
+        def build(title, n):
+            path = make_path(title, [make_content(f"{title} {i}") for i in range(n)])
+            PathStep.objects.create(
+                path=path, position=n, kind="live_session", content=None, live_session=make_session(title)
+            )
+            return path
+
+        short, long = build("Short", 1), build("Long", 13)
+        client = client_of(alice)
+        for path in (short, long):
+            client.post(reverse("path_enrol", args=[path.slug]))
+            for step in path.steps.filter(kind="content")[:3]:
+                client.post(reverse("step_complete", args=[path.slug, step.pk]))
+        # A prerequisite added since they enrolled: the page names it.
+        prerequisite = make_path("Basics", [make_content("Basics 1")])
+        long.prerequisites.add(prerequisite)
+        short.prerequisites.add(prerequisite)
+        counts = []
+        for path in (short, long):
+            client.get(path.get_absolute_url())
+            # session, user, path, its skills, steps, enrolment, completed steps, registrations,
+            # missing prerequisites.
+            with django_assert_num_queries(9) as captured:
+                response = client.get(path.get_absolute_url())
+            progress = response.context["progress"]
+            assert progress.enrolment and progress.prerequisites_missing == [prerequisite]
+            assert sum(step.done for step in progress.steps) == min(3, path.steps.count() - 1)
+            counts.append(len(captured))
+        for n in range(5):
+            finished = make_path(f"Done {n}", [make_content(f"Done {n} item")])
+            Enrolment.objects.create(user=alice, path=finished, completed_at=timezone.now())
+        with django_assert_num_queries(counts[-1]):
+            client.get(long.get_absolute_url())
+
 
 class TestSessions:
     def test_register_waitlist_and_promotion(self, client_of, alice, bob, django_capture_on_commit_callbacks):
