@@ -178,8 +178,7 @@ class HealthSnapshot(models.Model):
             models.UniqueConstraint(fields=["account", "date"], name="health_snapshot_once_per_day"),
         ]
         indexes = [
-            models.Index(fields=["date", "band"], name="health_snapshot_date_band"),
-            # The portfolio: one day's snapshots by score, answered from the index alone.
+            # The portfolio and its band summary: one day's snapshots by score, from the index alone.
             models.Index(
                 fields=["date", "score"], include=["account", "band"], name="health_snapshot_portfolio"
             ),

@@ -51,7 +51,7 @@ RENEWAL_WINDOWS = (30, 90, 180)
 PORTFOLIO_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 25
 # The people table of the account page lists at most this many, the most recently active first.
-COVERAGE_PEOPLE_SHOWN = 100
+COVERAGE_PEOPLE_SHOWN = 50
 BAND_ORDER = (Band.RED, Band.AMBER, Band.GREEN, Band.NONE)
 IDEA_KINDS = ("community.idea_submitted", "community.vote_cast")
 HISTORY_MONTHS = 12

@@ -219,15 +219,20 @@ def _window(t: datetime, days: int | timedelta) -> Q:
 
 
 RECOMPUTE_WORK_MEM = "64MB"
+RECOMPUTE_CONNECTIONS = 4  # the recompute's independent reads run on this many connections at once
 
 
 @contextmanager
 def _sort_memory():
     """Let the recompute's grouped queries sort in memory (PostgreSQL's default work_mem of 4 MB
-    spills their distinct counts to disk); for this transaction only."""
+    spills their distinct counts to disk), and keep each on one process: the reads already run
+    side by side on their own connections, and parallel workers for queries this short cost more
+    to start than they save. For this transaction only."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'")
+            cursor.execute(
+                f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'; SET LOCAL max_parallel_workers_per_gather = 0"
+            )
     yield
 
 
@@ -330,12 +335,18 @@ def _nps_counts(t: datetime, account_ids) -> dict[int, dict]:
     return {row["account_id"]: row for row in rows}
 
 
-def _count_per_account(grouped) -> list[tuple[int, int]]:
-    """How many rows of a queryset grouped by (account_id, …) each account has: counted in the
-    database, so only one row per account comes back."""
-    select, params = grouped.query.sql_with_params()
+def _advanced_per_account(used, at_least: int) -> list[tuple[int, int]]:
+    """From distinct (account_id, user_id, subject_id) rows, how many people of each account used
+    at least `at_least` subjects. Hash aggregates in two steps (COUNT(DISTINCT) would sort), and
+    only one row per account comes back."""
+    select, params = used.query.sql_with_params()
+    sql = (
+        "SELECT account_id, COUNT(*) FROM ("  # noqa: S608  (the SQL of a queryset; values are parameters)
+        f"SELECT account_id, user_id FROM ({select}) AS used "
+        "GROUP BY account_id, user_id HAVING COUNT(*) >= %s) AS advanced GROUP BY account_id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT account_id, COUNT(*) FROM ({select}) AS grouped GROUP BY account_id", params)  # noqa: S608
+        cursor.execute(sql, (*params, at_least))
         return cursor.fetchall()
 
 
@@ -355,16 +366,15 @@ def _advanced_counts(day: date, configs: dict[str, HealthConfig], account_ids) -
     days (per config, since segments may define core actions differently)."""
     advanced: dict[int, dict] = {}
     for config in configs.values():
-        per_user = (
+        used = (
             FeatureDay.objects.filter(_of(account_ids), kind__in=config.core_kinds)
             .filter(_days(day, ACTIVE_WINDOW))
             .exclude(user__in=User.objects.filter(is_active=False).values("pk"))
             .order_by()
-            .values("account_id", "user_id")
-            .annotate(features=Count("subject_id", distinct=True))
-            .filter(features__gte=config.advanced_min_features)
+            .values("account_id", "user_id", "subject_id")
+            .distinct()
         )
-        for account_id, n in _count_per_account(per_user):
+        for account_id, n in _advanced_per_account(used, config.advanced_min_features):
             advanced.setdefault(account_id, {})[f"advanced_{config.pk}"] = n
     return advanced
 
@@ -376,7 +386,7 @@ def _gather(jobs: dict[str, Callable[[], dict]]) -> dict[str, dict]:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         with transaction.atomic(), _sort_memory():
             return {name: job() for name, job in jobs.items()}
-    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="recompute") as pool:
+    with ThreadPoolExecutor(max_workers=RECOMPUTE_CONNECTIONS, thread_name_prefix="recompute") as pool:
         futures = {name: pool.submit(_on_own_connection, job) for name, job in jobs.items()}
         return {name: future.result() for name, future in futures.items()}
 
@@ -400,25 +410,25 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
     day = day or timezone.localdate()
     t = day_end(day)
     configs = health_configs_current(at=t)
-    accounts = accounts_active_on(day)
+    active = accounts_active_on(day)
     if account_ids is not None:
-        accounts = accounts.filter(pk__in=account_ids)
-    accounts = list(accounts.values("pk", "segment", "arr", "licensed_seats"))
-    ids = [a["pk"] for a in accounts]
-    if not ids:
-        _drop_stale(day, account_ids=account_ids)
-        return 0
-    # For every account, the rollup queries read everything they need without a filter on account.
-    id_filter = ids if account_ids is not None else None
+        active = active.filter(pk__in=account_ids)
     rollups.fold()
+    # The rollup queries read every account's rows (or the given accounts'), without a join on
+    # which accounts were customers that day: only those are scored below.
     found = _gather(
         {
-            "counts": lambda: _interaction_counts(day, configs, id_filter),
-            "nps": lambda: _nps_counts(t, id_filter),
-            "users": lambda: _user_counts(day, id_filter),
-            "advanced": lambda: _advanced_counts(day, configs, id_filter),
+            "accounts": lambda: list(active.values("pk", "segment", "arr", "licensed_seats")),
+            "counts": lambda: _interaction_counts(day, configs, account_ids),
+            "nps": lambda: _nps_counts(t, account_ids),
+            "users": lambda: _user_counts(day, account_ids),
+            "advanced": lambda: _advanced_counts(day, configs, account_ids),
         }
     )
+    accounts = found["accounts"]
+    if not accounts:
+        _drop_stale(day, account_ids=account_ids)
+        return 0
     counts, nps, people = found["counts"], found["nps"], found["users"]
     for account_id, advanced in found["advanced"].items():
         people.setdefault(account_id, {"users": 0}).update(advanced)

@@ -403,24 +403,24 @@ class TestPeopleAndVoices:
         assert [p.full_name for p in coverage["people"]] == ["Alice Archer", "Sam Sponsor"]
         assert coverage["people"][1].last_activity is None and coverage["n"] == 2
 
-    def test_the_page_shows_the_100_most_recently_active(self, client_of, csm, account_a, alice):
+    def test_the_page_shows_the_50_most_recently_active(self, client_of, csm, account_a, alice):
         User = type(alice)
         User.objects.bulk_create(
             User(email=f"quiet{i}@a.example", full_name=f"Quiet {i:03}", account=account_a)
-            for i in range(101)
+            for i in range(51)
         )
         log(alice, "account.login", days_ago=1)
         with CaptureQueriesContext(connection) as captured:
             response = page_of(client_of(csm), account_a)
         coverage = response.context["coverage"]
-        assert len(coverage["people"]) == 100 and coverage["n"] == 102
+        assert len(coverage["people"]) == 50 and coverage["n"] == 52
         assert coverage["people"][0].full_name == "Alice Archer"
-        assert "Showing the 100 most recently active of 102 people." in response.content.decode()
+        assert "Showing the 50 most recently active of 52 people." in response.content.decode()
         people_queries = [
             q["sql"] for q in captured if "accounts_user" in q["sql"] and "last_activity" in q["sql"]
         ]
         # Only a page of people is read: the last day's (too few here), then the window's.
-        assert len(people_queries) == 2 and all(sql.rstrip().endswith("LIMIT 100") for sql in people_queries)
+        assert len(people_queries) == 2 and all(sql.rstrip().endswith("LIMIT 50") for sql in people_queries)
 
     @pytest.mark.parametrize("zone", ["UTC", "Pacific/Auckland"])
     def test_people_show_their_last_activity_in_local_time(self, client_of, csm, account_a, alice, zone):
