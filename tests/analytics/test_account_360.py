@@ -406,8 +406,7 @@ class TestPeopleAndVoices:
     def test_the_page_shows_the_50_most_recently_active(self, client_of, csm, account_a, alice):
         User = type(alice)
         User.objects.bulk_create(
-            User(email=f"quiet{i}@a.example", full_name=f"Quiet {i:03}", account=account_a)
-            for i in range(51)
+            User(email=f"quiet{i}@a.example", full_name=f"Quiet {i:03}", account=account_a) for i in range(51)
         )
         log(alice, "account.login", days_ago=1)
         with CaptureQueriesContext(connection) as captured:
