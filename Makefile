@@ -50,6 +50,7 @@ beat: install
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
 
-# The benchmark harness (README, "Performance"): PostgreSQL only; BENCH_ARGS="--sf 0.1 --quick" for a first look.
+# The benchmark harness (README, "Performance"): PostgreSQL only, in BENCH_DATABASE_URL (default
+# postgres://postgres@127.0.0.1:5432/cairn_bench); BENCH_ARGS="--sf 0.1 --quick" for a first look.
 bench: install
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cairn_bench} $(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     ctx = BenchContext(database_url=url, sf=args.sf, quick=args.quick, env=bench_env(url))
     os.environ.update(ctx.env)
     import django

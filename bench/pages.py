@@ -5,7 +5,7 @@ Budget at SF1 (issue 9): median < 40 ms for one client, p95 < 250 ms at 8 concur
 response a 200, query counts that do not grow with the data (the same count on the largest and on a
 small account, on the first and on a deep page, ...) and no query returning unbounded rows.
 
-Run on its own:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/cairn_bench python -m bench.pages
+Run on its own:  BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cairn_bench python -m bench.pages
 """
 
 from __future__ import annotations
@@ -431,7 +431,7 @@ def measure(
 
 
 def main() -> None:
-    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     ctx = BenchContext(
         database_url=database_url,
         sf=float(os.environ.get("BENCH_SF", "1")),

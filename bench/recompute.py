@@ -27,24 +27,30 @@ MEMORY_LIMIT_MB = 500
 # hand to get the rules and nothing else; Cairn's recompute does this and the whole scorecard.
 HAND_SQL = """
 SELECT account_id,
-       max(id) FILTER (WHERE kind = ANY(%(content)s) AND occurred_at >= %(t)s - interval '30 days'),
-       max(id) FILTER (WHERE kind = ANY(%(updates)s) AND occurred_at >= %(t)s - interval '60 days'),
-       max(id) FILTER (WHERE kind = ANY(%(ideas)s) AND occurred_at >= %(t)s - interval '180 days')
+       max(id) FILTER (WHERE kind = ANY(%(content)s) AND occurred_at >= %(t30)s),
+       max(id) FILTER (WHERE kind = ANY(%(updates)s) AND occurred_at >= %(t60)s),
+       max(id) FILTER (WHERE kind = ANY(%(ideas)s) AND occurred_at >= %(t180)s)
   FROM interactions_interaction
  WHERE account_id IS NOT NULL
    AND kind = ANY(%(all_kinds)s)
-   AND occurred_at >= %(t)s - interval '180 days'
+   AND occurred_at >= %(t180)s
    AND occurred_at < %(t)s
  GROUP BY account_id
 """
 
 
 def _rules_params(t) -> dict:
+    """The default rules, and their windows [t - N days, t) in the portal's time zone."""
+    from datetime import timedelta
+
     from apps.analytics.models import default_rules
 
     rules = {rule["key"]: rule["kinds"] for rule in default_rules()}
     return {
         "t": t,
+        "t30": t - timedelta(days=30),
+        "t60": t - timedelta(days=60),
+        "t180": t - timedelta(days=180),
         "content": rules["content"],
         "updates": rules["updates"],
         "ideas": rules["ideas"],
@@ -204,7 +210,7 @@ if __name__ == "__main__":
 
         from bench.context import BenchContext
 
-        url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cairn_bench")
+        url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cairn_bench")
         context = BenchContext(database_url=url, sf=1.0, quick="--quick" in sys.argv)
         os.environ.update(context.env)
         django.setup()

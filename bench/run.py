@@ -3,9 +3,10 @@ report and a readable table, and exit non-zero if a budget is missed.
 
     python -m bench.run [--sf 1] [--only recompute,ingest,pages] [--quick] [--json PATH]
 
-DATABASE_URL names the PostgreSQL database to use (default postgres://postgres@127.0.0.1:5432/cairn_bench);
-it is created if missing, migrated, and filled by bench.generate unless it already holds the data
-set at that scale factor.
+BENCH_DATABASE_URL names the PostgreSQL database to use (default
+postgres://postgres@127.0.0.1:5432/cairn_bench; DATABASE_URL is ignored, so a developer's own
+database is never touched). It is created if missing, migrated and filled by bench.generate; a
+database that holds anything but the benchmark data set is refused.
 """
 
 from __future__ import annotations
@@ -40,30 +41,50 @@ def _ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def _loaded_sf() -> float | None:
+def _refuse_foreign_database(url: str) -> None:
+    """Only an empty database or one holding the benchmark data set may be used."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchone()[0]
+        marked = conn.execute("SELECT to_regclass('public.bench_dataset') IS NOT NULL").fetchone()[0]
+    if tables and not marked:
+        raise SystemExit(f"{url} holds other data; make bench only uses an empty database or its own.")
+
+
+def _loaded() -> tuple | None:
+    """(scale factor, loaded at) of the data set in the database, if one finished loading."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TABLE IF NOT EXISTS bench_dataset (sf double precision, loaded_at timestamptz)"
         )
-        cursor.execute("SELECT sf FROM bench_dataset ORDER BY loaded_at DESC LIMIT 1")
-        row = cursor.fetchone()
-    return row[0] if row else None
+        cursor.execute("SELECT sf, loaded_at FROM bench_dataset ORDER BY loaded_at DESC LIMIT 1")
+        return cursor.fetchone()
 
 
 def _prepare(ctx: BenchContext) -> dict:
     from django.core.management import call_command
     from django.db import connection
+    from django.utils import timezone
+
+    from apps.accounts.models import Account
 
     call_command("migrate", verbosity=0, interactive=False)
-    loaded = _loaded_sf()
-    if loaded != ctx.sf:
-        if loaded is not None:
-            raise SystemExit(
-                f"{ctx.database_url} holds the data set at SF{loaded:g}; "
-                f"drop that database to load SF{ctx.sf:g}."
-            )
+    loaded = _loaded()
+    if loaded is not None and (loaded[0] != ctx.sf or timezone.localdate(loaded[1]) != timezone.localdate()):
+        # The data set's 18 months end on the day it was made: a later run would read emptier windows.
+        name = ctx.database_url.rsplit("/", 1)[-1]
+        raise SystemExit(
+            f"{ctx.database_url} holds the SF{loaded[0]:g} data set of {timezone.localdate(loaded[1])}; "
+            f"drop that database (dropdb {name}) to load SF{ctx.sf:g} for today."
+        )
+    if loaded is None and Account.objects.filter(external_id__startswith="BENCH-").exists():
+        raise SystemExit(f"An earlier load into {ctx.database_url} did not finish: drop that database.")
+    if loaded is None:
         from bench.generate import generate
 
         started = time.perf_counter()
@@ -164,10 +185,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the JSON report to this file")
     args = parser.parse_args(argv)
 
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     if not url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("make bench runs against PostgreSQL: set DATABASE_URL to a postgres:// URL.")
+        raise SystemExit("make bench runs against PostgreSQL: set BENCH_DATABASE_URL to a postgres:// URL.")
     _ensure_database(url)
+    _refuse_foreign_database(url)
     ctx = BenchContext(database_url=url, sf=args.sf, quick=args.quick)
     os.environ.update(ctx.env)
     import django

@@ -249,11 +249,11 @@ class PersonDay(models.Model):
 
 
 class FeatureDay(models.Model):
-    """Which features (subjects) of the core-action kinds a person used on a day: advanced users
-    are those with at least K distinct ones in 30 days. Only the kinds some health configuration
-    names as core actions are kept (RollupState.subject_kinds); a newly named kind is backfilled."""
+    """Which features (subjects) of the core-action kinds a person used on a day, whatever account
+    the event named: advanced users are people of an account with at least K distinct ones in 30
+    days. Only the kinds some health configuration names as core actions are kept
+    (RollupState.subject_kinds); a newly named kind is backfilled."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     kind = models.CharField(max_length=64)
@@ -261,11 +261,9 @@ class FeatureDay(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "account", "day", "kind", "subject_id"], name="feature_day_once"
-            ),
+            models.UniqueConstraint(fields=["user", "day", "kind", "subject_id"], name="feature_day_once"),
         ]
-        indexes = [models.Index(fields=["day", "account"], name="feature_day_day")]
+        indexes = [models.Index(fields=["day"], name="feature_day_day")]
 
     def __str__(self):
         return f"{self.user_id} {self.day} {self.kind}:{self.subject_id}"
@@ -278,6 +276,11 @@ class RollupState(models.Model):
     folded_through = models.BigIntegerField(default=0)
     folded_at = models.DateTimeField(null=True, blank=True)
     subject_kinds = models.JSONField(default=list, help_text="The kinds FeatureDay keeps.")
+    definition = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="A digest of what the rollups were folded with (time zone, kinds); a change refolds them.",
+    )
 
     def __str__(self):
         return f"{self.name} through {self.folded_through}"

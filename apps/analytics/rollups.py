@@ -11,13 +11,22 @@ so every id at or below the mark is final. SQLite has a single writer, so the ma
 final too.
 
 The day of an interaction is its date in the portal's time zone (TIME_ZONE), the same days the
-health windows are counted in. If the definition of a person's own activity (passive kinds), of
-training or of urgent tickets changes, `rebuild()` refolds the log from the start.
+health windows are counted in. The rollups remember a digest of that zone and of the kinds they
+were folded with (a person's own activity, training, certification, urgent tickets); when it no
+longer matches, the next fold refolds the whole log, in one transaction, so readers keep seeing
+the old rollups until the new ones are complete.
+
+Run folds (and so health_recompute) outside a transaction: inside one, PostgreSQL keeps the SHARE
+lock, and with it every writer to the log, waiting until that transaction ends.
 """
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+import hashlib
+import json
+import logging
+
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -27,6 +36,8 @@ from apps.interactions import kinds as registry
 from apps.interactions.kinds import URGENT_SEVERITIES
 from apps.interactions.models import Interaction
 from apps.learning.kinds import TRAINED_KINDS
+
+logger = logging.getLogger(__name__)
 
 STATE = "daily"
 CHUNK = 1_000_000  # ids per statement, so a first fold of a large log keeps its memory bounded
@@ -51,15 +62,39 @@ def passive_kinds() -> list[str]:
     return [*PASSIVE_KINDS, *vendor]
 
 
+LOCK_TIMEOUT = "5s"
+
+
+class LogBusy(Exception):
+    """A writer held the log longer than LOCK_TIMEOUT: fold next time."""
+
+
 def _high_mark() -> int:
     """The highest id of the log that no running transaction can still add below."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SET LOCAL lock_timeout = '30s'; LOCK TABLE {Interaction._meta.db_table} IN SHARE MODE"
-                )
-        return Interaction.objects.aggregate(high=Max("id"))["high"] or 0
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; "
+                        f"LOCK TABLE {Interaction._meta.db_table} IN SHARE MODE"
+                    )
+            return Interaction.objects.aggregate(high=Max("id"))["high"] or 0
+    except OperationalError as error:  # lock_timeout: a long transaction is writing to the log
+        raise LogBusy from error
+
+
+def definition() -> str:
+    """A digest of everything the rollups' contents depend on besides the log itself."""
+    parts = {
+        "zone": timezone.get_current_timezone_name(),
+        "passive": sorted(passive_kinds()),
+        "trained": sorted(TRAINED_KINDS),
+        "certified": sorted(CERTIFIED_KINDS),
+        "urgent": sorted(URGENT_SEVERITIES),
+        "opened": SUPPORT_OPENED,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def _greatest(a: str, b: str) -> str:
@@ -86,21 +121,22 @@ def _upsert(model, queryset, columns: list[str], keys: list[str], merge: dict[st
         cursor.execute(sql, params)
 
 
-def _fold_subjects(rows, subject_kinds: list[str]) -> None:
-    """The features of the core-action kinds each person used each day."""
+def _fold_subjects(low: int, high: int, subject_kinds: list[str]) -> None:
+    """The features of the core-action kinds each person used each day (any account, or none)."""
     if not subject_kinds:
         return
     by_subject = (
-        rows.filter(user__isnull=False, kind__in=subject_kinds)
+        Interaction.objects.filter(id__gt=low, id__lte=high, user__isnull=False, kind__in=subject_kinds)
+        .order_by()
         .annotate(day=TruncDate("occurred_at"))
-        .values("account_id", "user_id", "day", "kind", "subject_id")
+        .values("user_id", "day", "kind", "subject_id")
         .distinct()
     )
     _upsert(
         FeatureDay,
         by_subject,
-        ["account_id", "user_id", "day", "kind", "subject_id"],
-        ["user_id", "account_id", "day", "kind", "subject_id"],
+        ["user_id", "day", "kind", "subject_id"],
+        ["user_id", "day", "kind", "subject_id"],
         None,
     )
 
@@ -118,7 +154,7 @@ def _log(low: int, high: int):
 def _fold_range(low: int, high: int, subject_kinds: list[str]) -> None:
     """Add the interactions with low < id <= high to the rollups."""
     rows = _log(low, high)
-    _fold_subjects(rows, subject_kinds)
+    _fold_subjects(low, high, subject_kinds)
     by_kind = (
         rows.annotate(day=TruncDate("occurred_at"))
         .values("account_id", "day", "kind")
@@ -170,31 +206,43 @@ def _core_kinds() -> set[str]:
 
 def fold() -> int:
     """Fold every committed interaction not yet in the rollups; returns the new watermark.
-    Concurrent folds wait for each other (a row lock on the watermark), so nothing counts twice."""
-    high = _high_mark()
-    wanted = _core_kinds()
+    Concurrent folds wait for each other (a row lock on the watermark), so nothing counts twice.
+    When a long transaction holds the log, nothing is folded this time (the next fold catches up)."""
+    try:
+        high = _high_mark()
+    except LogBusy:
+        logger.warning(
+            "The interaction log was busy for %s; the rollups were not brought up to date.", LOCK_TIMEOUT
+        )
+        return RollupState.objects.filter(name=STATE).values_list("folded_through", flat=True).first() or 0
+    return _fold_through(high, refold=False)
+
+
+def rebuild() -> int:
+    """Fold the whole log again, in one transaction: readers see the old rollups until it commits."""
+    return _fold_through(_high_mark(), refold=True)
+
+
+def _fold_through(high: int, *, refold: bool) -> int:
+    wanted, digest = _core_kinds(), definition()
     with transaction.atomic():
         state, _ = RollupState.objects.select_for_update().get_or_create(name=STATE)
+        refold = refold or state.definition != digest
+        if refold:
+            KindDay.objects.all().delete()
+            PersonDay.objects.all().delete()
+            FeatureDay.objects.all().delete()
+            state.folded_through, state.subject_kinds, state.definition = 0, [], digest
         new_kinds = sorted(wanted - set(state.subject_kinds))
-        if new_kinds:  # a kind just named as a core action: its history, up to the watermark
-            for low, top in _ranges(0, state.folded_through):
-                _fold_subjects(_log(low, top), new_kinds)
-            state.subject_kinds = sorted({*state.subject_kinds, *new_kinds})
-        elif high <= state.folded_through:
+        if not refold and not new_kinds and high <= state.folded_through:
             return state.folded_through
+        # A kind just named as a core action: its history up to the watermark, then the rest.
+        for low, top in _ranges(0, state.folded_through):
+            _fold_subjects(low, top, new_kinds)
+        state.subject_kinds = sorted({*state.subject_kinds, *new_kinds})
         for low, top in _ranges(state.folded_through, high):
             _fold_range(low, top, state.subject_kinds)
         state.folded_through = max(high, state.folded_through)
         state.folded_at = timezone.now()
-        state.save(update_fields=["folded_through", "folded_at", "subject_kinds"])
+        state.save()
     return state.folded_through
-
-
-def rebuild() -> int:
-    """Throw the rollups away and fold the whole log again."""
-    with transaction.atomic():
-        RollupState.objects.select_for_update().filter(name=STATE).update(folded_through=0, subject_kinds=[])
-        KindDay.objects.all().delete()
-        PersonDay.objects.all().delete()
-        FeatureDay.objects.all().delete()
-    return fold()

@@ -478,7 +478,7 @@ def timeline_cursor(item: Interaction) -> str:
 
 def parse_timeline_cursor(value: str | None) -> tuple[datetime, int] | None:
     """A timeline_cursor back as (occurred_at, pk); None when missing or malformed."""
-    match = re.fullmatch(r"(-?\d{1,18})-(\d{1,18})", value or "")
+    match = re.fullmatch(r"(-?\d{1,18})-(\d{1,18})", value or "", re.ASCII)
     if not match:
         return None
     try:

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.accounts.models import Account, AccountStatus, Renewal, RenewalOutcome, User
@@ -223,12 +224,12 @@ RECOMPUTE_CONNECTIONS = 4  # the recompute's independent reads run on this many 
 
 
 @contextmanager
-def _sort_memory():
+def _sort_memory(own_transaction: bool = True):
     """Let the recompute's grouped queries sort in memory (PostgreSQL's default work_mem of 4 MB
     spills their distinct counts to disk), and keep each on one process: the reads already run
     side by side on their own connections, and parallel workers for queries this short cost more
     to start than they save. For this transaction only."""
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and own_transaction:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'; SET LOCAL max_parallel_workers_per_gather = 0"
@@ -335,26 +336,11 @@ def _nps_counts(t: datetime, account_ids) -> dict[int, dict]:
     return {row["account_id"]: row for row in rows}
 
 
-def _advanced_per_account(used, at_least: int) -> list[tuple[int, int]]:
-    """From distinct (account_id, user_id, subject_id) rows, how many people of each account used
-    at least `at_least` subjects. Hash aggregates in two steps (COUNT(DISTINCT) would sort), and
-    only one row per account comes back."""
-    select, params = used.query.sql_with_params()
-    sql = (
-        "SELECT account_id, COUNT(*) FROM ("  # noqa: S608  (the SQL of a queryset; values are parameters)
-        f"SELECT account_id, user_id FROM ({select}) AS used "
-        "GROUP BY account_id, user_id HAVING COUNT(*) >= %s) AS advanced GROUP BY account_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, at_least))
-        return cursor.fetchall()
-
-
-def _user_counts(day: date, account_ids) -> dict[int, dict]:
+def _user_counts(t: datetime, account_ids) -> dict[int, dict]:
     """People per account on the day."""
     return {
         row["account_id"]: {"users": row["users"]}
-        for row in User.objects.filter(_of(account_ids), is_active=True, date_joined__lt=day_end(day))
+        for row in User.objects.filter(_of(account_ids), is_active=True, date_joined__lt=t)
         .order_by()
         .values("account_id")
         .annotate(users=Count("id"))
@@ -362,20 +348,31 @@ def _user_counts(day: date, account_ids) -> dict[int, dict]:
 
 
 def _advanced_counts(day: date, configs: dict[str, HealthConfig], account_ids) -> dict[int, dict]:
-    """How many people of each account used at least K distinct core features in the last 30
-    days (per config, since segments may define core actions differently)."""
+    """How many active people of each account used at least K distinct core features in the last
+    30 days, in events naming any account or none (per config, since segments may define core
+    actions differently). The people with K features are found with two hash aggregates (a
+    COUNT(DISTINCT) would sort), and one row per account comes back."""
     advanced: dict[int, dict] = {}
     for config in configs.values():
         used = (
-            FeatureDay.objects.filter(_of(account_ids), kind__in=config.core_kinds)
-            .filter(_days(day, ACTIVE_WINDOW))
-            .exclude(user__in=User.objects.filter(is_active=False).values("pk"))
+            FeatureDay.objects.filter(_days(day, ACTIVE_WINDOW), kind__in=config.core_kinds)
             .order_by()
-            .values("account_id", "user_id", "subject_id")
+            .values("user_id", "subject_id")
             .distinct()
         )
-        for account_id, n in _advanced_per_account(used, config.advanced_min_features):
-            advanced.setdefault(account_id, {})[f"advanced_{config.pk}"] = n
+        select, params = used.query.sql_with_params()
+        heavy_users = RawSQL(  # noqa: S611  (the SQL of a queryset; values are parameters)
+            f"SELECT user_id FROM ({select}) AS used GROUP BY user_id HAVING COUNT(*) >= %s",  # noqa: S608
+            (*params, config.advanced_min_features),
+        )
+        rows = (
+            User.objects.filter(_of(account_ids), is_active=True, pk__in=heavy_users)
+            .order_by()
+            .values("account_id")
+            .annotate(n=Count("id"))
+        )
+        for row in rows:
+            advanced.setdefault(row["account_id"], {})[f"advanced_{config.pk}"] = row["n"]
     return advanced
 
 
@@ -383,8 +380,9 @@ def _gather(jobs: dict[str, Callable[[], dict]]) -> dict[str, dict]:
     """Run the recompute's independent read queries. Outside a transaction on PostgreSQL, each on
     its own connection at the same time (the database works on them in parallel); inside one (a
     caller's transaction must see its own writes), one after the other on this connection."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        with transaction.atomic(), _sort_memory():
+    if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit():
+        nested = connection.in_atomic_block or not connection.get_autocommit()
+        with transaction.atomic(), _sort_memory(own_transaction=not nested):
             return {name: job() for name, job in jobs.items()}
     with ThreadPoolExecutor(max_workers=RECOMPUTE_CONNECTIONS, thread_name_prefix="recompute") as pool:
         futures = {name: pool.submit(_on_own_connection, job) for name, job in jobs.items()}
@@ -421,7 +419,7 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
             "accounts": lambda: list(active.values("pk", "segment", "arr", "licensed_seats")),
             "counts": lambda: _interaction_counts(day, configs, account_ids),
             "nps": lambda: _nps_counts(t, account_ids),
-            "users": lambda: _user_counts(day, account_ids),
+            "users": lambda: _user_counts(t, account_ids),
             "advanced": lambda: _advanced_counts(day, configs, account_ids),
         }
     )
@@ -477,9 +475,11 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
                 "figures": result.figures,
             }
         )
+    nested = connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Snapshots are derived data a rerun rebuilds: no need to wait for the disk at commit.
+        if connection.vendor == "postgresql" and not nested:
+            # Snapshots are derived data a rerun rebuilds: no need to wait for the disk at commit
+            # (only in this transaction, never in a caller's).
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
         _drop_stale(day, account_ids=account_ids)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -175,6 +176,7 @@ def idea_list(
 EXCERPT_LENGTH = 180
 EXCERPTS_KEPT = 4096
 _excerpts: dict[tuple[bytes, int], str] = {}
+_excerpts_lock = threading.Lock()
 
 
 def idea_excerpt(description: str, limit: int = EXCERPT_LENGTH) -> str:
@@ -183,9 +185,10 @@ def idea_excerpt(description: str, limit: int = EXCERPT_LENGTH) -> str:
     text = _excerpts.get(key)
     if text is None:
         text = markdown.plain_text(description, limit)
-        if len(_excerpts) >= EXCERPTS_KEPT:
-            _excerpts.pop(next(iter(_excerpts), None), None)
-        _excerpts[key] = text
+        with _excerpts_lock:  # threaded servers: one writer at a time
+            if len(_excerpts) >= EXCERPTS_KEPT:
+                _excerpts.pop(next(iter(_excerpts), None), None)
+            _excerpts[key] = text
     return text
 
 

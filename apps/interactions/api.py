@@ -77,6 +77,18 @@ def _rows(model, field: str, values: set, columns: tuple) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _echoable(event_id) -> str | None:
+    """The event id to repeat in a rejection: any text a JSON response can carry (not halves of
+    surrogate pairs, which no UTF-8 can encode)."""
+    if not isinstance(event_id, str):
+        return None
+    try:
+        event_id.encode()
+    except UnicodeEncodeError:
+        return None
+    return event_id
+
+
 class IngestEventsApi(APIView):
     """Add a batch of events (product usage, support tickets, CRM activity) to the interaction log.
 
@@ -144,7 +156,7 @@ class IngestEventsApi(APIView):
                 rejected.append(
                     {
                         "index": index,
-                        "event_id": event_id if isinstance(event_id, str) else None,
+                        "event_id": _echoable(event_id),
                         "errors": serializer.errors,
                     }
                 )

@@ -15,11 +15,20 @@ MAX_BATCH = 1000
 MAX_PROPERTIES_KEYS = 50
 
 
+def _no_surrogates(value: str) -> None:
+    """Text PostgreSQL can store: DRF already refuses NUL characters, this refuses halves of
+    surrogate pairs (which no UTF-8 encoding can hold)."""
+    if re.search("[\ud800-\udfff]", value):
+        raise serializers.ValidationError("Text may not hold unpaired surrogates.")
+
+
 class EventSerializer(serializers.Serializer):
     """One event from an external system. Refer to the account by Cairn id or CRM id."""
 
     event_id = serializers.CharField(
-        max_length=128, help_text="Your system's unique id for the event; makes retries safe."
+        max_length=128,
+        validators=[_no_surrogates],
+        help_text="Your system's unique id for the event; makes retries safe.",
     )
     kind = serializers.CharField(max_length=64)
     occurred_at = serializers.DateTimeField(help_text="ISO 8601 with a time zone, e.g. 2026-05-01T09:30:00Z.")
@@ -29,8 +38,12 @@ class EventSerializer(serializers.Serializer):
     )
     user_email = serializers.EmailField(required=False, help_text="The person, if the event is a person's.")
     value = serializers.FloatField(required=False, allow_null=True)
-    subject_type = serializers.CharField(required=False, max_length=64, allow_blank=True)
-    subject_id = serializers.CharField(required=False, max_length=64, allow_blank=True)
+    subject_type = serializers.CharField(
+        required=False, max_length=64, allow_blank=True, validators=[_no_surrogates]
+    )
+    subject_id = serializers.CharField(
+        required=False, max_length=64, allow_blank=True, validators=[_no_surrogates]
+    )
     properties = serializers.DictField(required=False)
 
     def validate_kind(self, value):
@@ -53,6 +66,10 @@ class EventSerializer(serializers.Serializer):
     def validate_properties(self, value):
         if len(value) > MAX_PROPERTIES_KEYS:
             raise serializers.ValidationError(f"At most {MAX_PROPERTIES_KEYS} properties.")
+        if not storable(value):
+            raise serializers.ValidationError(
+                "properties may not hold NUL characters, unpaired surrogates or infinite numbers."
+            )
         return value
 
     def validate(self, data):
@@ -155,6 +172,23 @@ def _plain_text(value, max_length: int, *, blank: bool = False) -> bool:
     )
 
 
+def storable(value, depth: int = 0) -> bool:
+    """Whether PostgreSQL can store this JSON value: no NUL character or unpaired surrogate in any
+    string or key, no infinite or NaN number, nested at most 32 deep. One such event must be
+    refused alone rather than fail its whole batch."""
+    if depth > 32:
+        return False
+    if type(value) is str:
+        return _NUL_OR_SURROGATE.search(value) is None
+    if type(value) is float:
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(storable(k, depth + 1) and storable(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(storable(v, depth + 1) for v in value)
+    return True
+
+
 class FastEventCleaner:
     """`clean(event)` for one batch: EventSerializer's validated data, or None to defer to it."""
 
@@ -242,7 +276,11 @@ class FastEventCleaner:
                 data[name] = text
         if "properties" in event:
             properties = event["properties"]
-            if type(properties) is not dict or len(properties) > MAX_PROPERTIES_KEYS:
+            if (
+                type(properties) is not dict
+                or len(properties) > MAX_PROPERTIES_KEYS
+                or not storable(properties)
+            ):
                 return None
             data["properties"] = properties
         data["account_id"] = account

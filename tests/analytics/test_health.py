@@ -258,7 +258,7 @@ def test_recompute_query_count_does_not_grow_with_accounts(config, django_assert
     build(2)
     services.health_recompute(day=DAY)  # the watermark and the day's snapshots exist from here on
     build(2)
-    with django_assert_num_queries(35) as few:  # folds the new interactions, computes, updates
+    with django_assert_num_queries(33) as few:  # folds the new interactions, computes, updates
         services.health_recompute(day=DAY)
     build(10)
     with django_assert_num_queries(len(few.captured_queries)):

@@ -37,7 +37,7 @@ def rollup_rows():
         sorted(
             PersonDay.objects.values_list("account_id", "user_id", "day", "actions", "trained", "certified")
         ),
-        sorted(FeatureDay.objects.values_list("account_id", "user_id", "day", "kind", "subject_id")),
+        sorted(FeatureDay.objects.values_list("user_id", "day", "kind", "subject_id")),
     )
 
 
@@ -288,3 +288,76 @@ def test_insert_refuses_a_row_that_exists_and_writes_nothing_then():
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(HealthSnapshot, [other, row])
     assert HealthSnapshot.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_advanced_users_are_the_accounts_people_whatever_account_their_events_named(person, csm):
+    """A person's features count for the account they belong to (events may name another account
+    or none); staff using the product under a customer's account are never its advanced users."""
+    today = timezone.localdate()
+    now = timezone.now()
+    moved = UserFactory()  # used the product at their old account, then moved to person's
+    for feature in ("a", "b", "c"):
+        log(moved, "product.feature_used", now - timedelta(days=2), subject_id=feature)
+        Interaction.objects.create(
+            account=None, user=person, kind="product.feature_used", occurred_at=now, subject_id=feature
+        )
+        Interaction.objects.create(
+            account=person.account,
+            user=csm,
+            kind="product.feature_used",
+            occurred_at=now - timedelta(hours=1),
+            subject_id=feature,
+        )
+    moved.account = person.account
+    moved.save(update_fields=["account"])
+    services.health_recompute(day=today)
+    snapshot = HealthSnapshot.objects.get(account=person.account, date=today)
+    assert snapshot.figures["advanced_users"] == 2  # person and moved; not the CS manager
+
+
+@pytest.mark.django_db
+@override_settings(TIME_ZONE="UTC")
+def test_the_rollups_refold_when_the_time_zone_changes(person):
+    log(person, "learning.content_viewed", datetime(2026, 11, 20, 12, tzinfo=UTC))
+    rollups.fold()
+    assert KindDay.objects.get().day == date(2026, 11, 20)
+    with override_settings(TIME_ZONE="Pacific/Auckland"):
+        rollups.fold()
+        assert KindDay.objects.get().day == date(2026, 11, 21)
+
+
+@pytest.mark.django_db
+def test_a_change_of_what_counts_as_activity_refolds(person, monkeypatch):
+    log(person, "survey.invitation_sent", T - timedelta(hours=1))
+    rollups.fold()
+    assert PersonDay.objects.get().actions == 0  # an invitation is not the person's own act
+    monkeypatch.setattr(rollups, "PASSIVE_KINDS", ())
+    rollups.fold()
+    assert PersonDay.objects.get().actions == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fold_gives_up_on_a_log_held_too_long_and_the_next_one_catches_up(monkeypatch):
+    _postgres_only()
+    services.health_config_current()
+    person = UserFactory()
+    log(person, "learning.content_viewed", T - timedelta(hours=2))
+    monkeypatch.setattr(rollups, "LOCK_TIMEOUT", "200ms")
+    holding, release = threading.Event(), threading.Event()
+
+    def long_writer():
+        with transaction.atomic():
+            log(person, "learning.content_viewed", T - timedelta(hours=1))
+            holding.set()
+            release.wait(10)
+        connections.close_all()
+
+    writer = threading.Thread(target=long_writer)
+    writer.start()
+    assert holding.wait(10)
+    assert rollups.fold() == 0  # nothing folded, no error
+    release.set()
+    writer.join(10)
+    rollups.fold()
+    assert KindDay.objects.get().count == 2

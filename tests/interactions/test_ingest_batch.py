@@ -271,3 +271,31 @@ def test_concurrent_retries_store_each_event_once_and_report_exactly():
     assert sum(r["accepted"] for r in reports) == 300
     assert sum(r["duplicates"] for r in reports) == 300 * (clients - 1)
     assert Interaction.objects.filter(source="concurrent").count() == 300
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"properties": {"note": "nul\x00here"}},
+        {"properties": {"nested": {"k\x00": 1}}},
+        {"properties": {"half": "\ud800"}},
+        {"properties": {"big": "__HUGE__"}},
+        {"properties": {"list": [1.0, "__HUGE__"]}},
+        {"subject_id": "half\udfff"},
+        {"event_id": "evt-\ud800"},
+        {"subject_type": "nul\x00"},
+    ],
+)
+def test_text_the_database_cannot_store_is_refused_alone(api, alice, bad):
+    """One such event is rejected by itself; the rest of its batch is stored (a client retrying
+    the batch is never stuck)."""
+    good = [event(n, user_email=alice.email) for n in range(5)]
+    # 1e999 is valid JSON that parses to infinity, which PostgreSQL's jsonb cannot hold.
+    body = json.dumps({"events": [*good, {**event(9, user_email=alice.email), **bad}]})
+    body = body.replace('"__HUGE__"', "1e999")
+    response = api.post(URL, body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["accepted"] == 5
+    assert [entry["index"] for entry in data["rejected"]] == [5]
+    assert Interaction.objects.filter(source="telemetry").count() == 5
