@@ -211,9 +211,13 @@ class KindDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "day", "kind"], name="kind_day_once"),
         ]
+        # The recompute reads a few kinds over their windows from the index alone.
         indexes = [
-            models.Index(fields=["day"], name="kind_day_day"),
-            models.Index(fields=["kind", "day"], name="kind_day_kind_day"),
+            models.Index(
+                fields=["kind", "day"],
+                include=["account", "count", "urgent", "value_sum", "last_id"],
+                name="kind_day_kind_day",
+            ),
         ]
 
     def __str__(self):
@@ -235,10 +239,16 @@ class PersonDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "account", "day"], name="person_day_once"),
         ]
+        # Both read by the recompute from the index alone: the last 30 days, and a year of learning.
         indexes = [
-            models.Index(fields=["day", "account"], name="person_day_day"),
             models.Index(
                 fields=["day", "account"],
+                include=["user", "actions", "trained", "certified"],
+                name="person_day_day",
+            ),
+            models.Index(
+                fields=["day", "account"],
+                include=["user", "actions", "trained", "certified"],
                 name="person_day_learning",
                 condition=Q(trained__gt=0) | Q(certified__gt=0),
             ),
@@ -263,7 +273,10 @@ class FeatureDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "day", "kind", "subject_id"], name="feature_day_once"),
         ]
-        indexes = [models.Index(fields=["day"], name="feature_day_day")]
+        # The recompute reads 30 days of it from the index alone.
+        indexes = [
+            models.Index(fields=["day", "kind"], include=["user", "subject_id"], name="feature_day_day")
+        ]
 
     def __str__(self):
         return f"{self.user_id} {self.day} {self.kind}:{self.subject_id}"

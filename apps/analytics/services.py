@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
@@ -248,9 +248,10 @@ def _days(day: date, days: int | timedelta) -> Q:
     return Q(day__gt=day - timedelta(days=span), day__lte=day)
 
 
-def _interaction_counts(day: date, configs: dict[str, HealthConfig], account_ids) -> dict[int, dict]:
-    """Every windowed count of every account, from the rollups: one grouped pass over KindDay and
-    one over PersonDay, each reading only the days (and, for long windows, the kinds) it needs."""
+def _kind_counts(day: date, configs: dict[str, HealthConfig], account_ids) -> dict[int, dict]:
+    """Every windowed count by kind of every account (content views, tickets, active time, the
+    rules' satisfying interactions), from one grouped pass over the KindDay rollup that reads
+    only the kinds some figure needs, each for its longest window."""
     rules = [(config, rule) for config in configs.values() for rule in config.rules]
     kind_aggregates = {
         "content_views": Sum("count", filter=_days(day, 30) & Q(kind__in=CONTENT_KINDS)),
@@ -288,8 +289,17 @@ def _interaction_counts(day: date, configs: dict[str, HealthConfig], account_ids
         .values("account_id")
         .annotate(**kind_aggregates)
     )
+    return {
+        row.pop("account_id"): {k: v if k.startswith("rule_") else v or 0 for k, v in row.items()}
+        for row in by_kind
+    }
+
+
+def _person_counts(day: date, account_ids) -> dict[int, dict]:
+    """Active people and visit days in 30 days, trained and certified people in 12 months, from
+    the PersonDay rollup."""
     active = _days(day, ACTIVE_WINDOW) & Q(actions__gt=0)
-    by_person = (
+    rows = (
         PersonDay.objects.filter(_of(account_ids))
         .filter(
             _days(day, ACTIVE_WINDOW) | (_days(day, TRAINED_WINDOW) & (Q(trained__gt=0) | Q(certified__gt=0)))
@@ -307,12 +317,7 @@ def _interaction_counts(day: date, configs: dict[str, HealthConfig], account_ids
             ),
         )
     )
-    counts: dict[int, dict] = {}
-    for row in by_kind:
-        counts[row["account_id"]] = {k: v or 0 if not k.startswith("rule_") else v for k, v in row.items()}
-    for row in by_person:
-        counts.setdefault(row["account_id"], {}).update(row)
-    return counts
+    return {row.pop("account_id"): row for row in rows}
 
 
 def _nps_counts(t: datetime, account_ids) -> dict[int, dict]:
@@ -417,7 +422,8 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
     found = _gather(
         {
             "accounts": lambda: list(active.values("pk", "segment", "arr", "licensed_seats")),
-            "counts": lambda: _interaction_counts(day, configs, account_ids),
+            "kinds": lambda: _kind_counts(day, configs, account_ids),
+            "people": lambda: _person_counts(day, account_ids),
             "nps": lambda: _nps_counts(t, account_ids),
             "users": lambda: _user_counts(t, account_ids),
             "advanced": lambda: _advanced_counts(day, configs, account_ids),
@@ -427,38 +433,42 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
     if not accounts:
         _drop_stale(day, account_ids=account_ids)
         return 0
-    counts, nps, people = found["counts"], found["nps"], found["users"]
+    counts, nps, people = found["kinds"], found["nps"], found["users"]
+    for account_id, row in found["people"].items():
+        counts.setdefault(account_id, {}).update(row)
     for account_id, advanced in found["advanced"].items():
         people.setdefault(account_id, {"users": 0}).update(advanced)
-    snapshots = []
-    for account in accounts:
-        config = configs.get(account["segment"], configs[""])
-        row = counts.get(account["pk"], {})
-        answers = nps.get(account["pk"], {})
-        result = score_account(
-            AccountCounts(
-                licensed_seats=account["licensed_seats"],
-                users=people.get(account["pk"], {}).get("users", 0),
-                active_users=row.get("active_users", 0),
-                advanced_users=people.get(account["pk"], {}).get(f"advanced_{config.pk}", 0),
-                rule_hits={rule["key"]: row.get(f"rule_{config.pk}_{rule['key']}") for rule in config.rules},
-                content_views=row.get("content_views", 0),
-                content_views_before=row.get("content_views_before", 0),
-                trained_users=row.get("trained_users", 0),
-                certified_users=row.get("certified_users", 0),
-                support_events=row.get("support_events", 0),
-                tickets_opened=row.get("tickets_opened", 0),
-                urgent_tickets=row.get("urgent_tickets", 0),
-                nps_responses=answers.get("n", 0),
-                promoters=answers.get("promoters", 0),
-                detractors=answers.get("detractors", 0),
-                active_seconds=float(row.get("active_seconds") or 0),
-                visit_days=row.get("visit_days", 0),
-            ),
-            config,
-        )
-        snapshots.append(
-            {
+
+    def snapshots():
+        for account in accounts:
+            config = configs.get(account["segment"], configs[""])
+            row = counts.get(account["pk"], {})
+            answers = nps.get(account["pk"], {})
+            result = score_account(
+                AccountCounts(
+                    licensed_seats=account["licensed_seats"],
+                    users=people.get(account["pk"], {}).get("users", 0),
+                    active_users=row.get("active_users", 0),
+                    advanced_users=people.get(account["pk"], {}).get(f"advanced_{config.pk}", 0),
+                    rule_hits={
+                        rule["key"]: row.get(f"rule_{config.pk}_{rule['key']}") for rule in config.rules
+                    },
+                    content_views=row.get("content_views", 0),
+                    content_views_before=row.get("content_views_before", 0),
+                    trained_users=row.get("trained_users", 0),
+                    certified_users=row.get("certified_users", 0),
+                    support_events=row.get("support_events", 0),
+                    tickets_opened=row.get("tickets_opened", 0),
+                    urgent_tickets=row.get("urgent_tickets", 0),
+                    nps_responses=answers.get("n", 0),
+                    promoters=answers.get("promoters", 0),
+                    detractors=answers.get("detractors", 0),
+                    active_seconds=float(row.get("active_seconds") or 0),
+                    visit_days=row.get("visit_days", 0),
+                ),
+                config,
+            )
+            yield {
                 "account_id": account["pk"],
                 "date": day,
                 "config_id": config.pk,
@@ -474,7 +484,7 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
                 "rules": result.rules,
                 "figures": result.figures,
             }
-        )
+
     nested = connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and not nested:
@@ -483,8 +493,10 @@ def health_recompute(*, day: date | None = None, account_ids: list[int] | None =
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
         _drop_stale(day, account_ids=account_ids)
-        _write_snapshots(day, snapshots, first=account_ids is None)
-    return len(snapshots)
+        # Scored one account at a time straight into the write, so the database stores the first
+        # snapshots while Python still scores the last.
+        _write_snapshots(day, snapshots(), first=account_ids is None)
+    return len(accounts)
 
 
 SNAPSHOT_FIELDS = [
@@ -503,17 +515,26 @@ SNAPSHOT_FIELDS = [
 ]
 
 
-def _write_snapshots(day: date, snapshots: list[dict], *, first: bool) -> None:
+def _write_snapshots(day: date, snapshots: Iterator[dict], *, first: bool) -> None:
     """Insert the day's snapshots, or update them where the day was computed before. The day's
     first full recompute (the common case) inserts them straight away."""
+    written: list[dict] = []
+
+    def kept():
+        for snapshot in snapshots:
+            written.append(snapshot)
+            yield snapshot
+
     if first and not HealthSnapshot.objects.filter(date=day).exists():
         try:
             with transaction.atomic():
-                insert(HealthSnapshot, snapshots)
+                insert(HealthSnapshot, kept())
             return
         except IntegrityError:  # another recompute of the same day got there first
-            pass
-    upsert(HealthSnapshot, snapshots, unique_fields=["account", "date"], update_fields=SNAPSHOT_FIELDS)
+            written.extend(snapshots)
+    else:
+        written.extend(snapshots)
+    upsert(HealthSnapshot, written, unique_fields=["account", "date"], update_fields=SNAPSHOT_FIELDS)
 
 
 def _drop_stale(day: date, *, account_ids: list[int] | None) -> None:

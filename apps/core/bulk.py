@@ -9,7 +9,7 @@ of Python; COPY streams them in a fraction of that. Elsewhere (SQLite) it is bul
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
 from django.db.models import JSONField, Model
@@ -62,11 +62,10 @@ def upsert(
         cursor.execute(f"DROP TABLE {staging}")
 
 
-def insert(model: type[Model], rows: Sequence[dict], *, batch_size: int = 1000) -> None:
-    """Insert `rows` (dicts of attribute name -> value) that are all new: on PostgreSQL straight
-    through COPY. A row that collides with an existing one raises IntegrityError."""
-    if not rows:
-        return
+def insert(model: type[Model], rows: Iterable[dict], *, batch_size: int = 1000) -> None:
+    """Insert `rows` (dicts of attribute name -> value; any iterable, consumed as it streams) that
+    are all new: on PostgreSQL straight through COPY. A row that collides with an existing one
+    raises IntegrityError."""
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**row) for row in rows], batch_size=batch_size)
         return
@@ -80,7 +79,7 @@ def insert(model: type[Model], rows: Sequence[dict], *, batch_size: int = 1000) 
         )
 
 
-def _copy(cursor, sql: str, rows: Sequence[dict], preparers: list) -> None:
+def _copy(cursor, sql: str, rows: Iterable[dict], preparers: list) -> None:
     # COPY goes around Django's cursor wrapper, so map driver errors (IntegrityError) here.
     with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         for row in rows:
