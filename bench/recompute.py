@@ -92,9 +92,13 @@ def _child(what: str) -> None:
         extra = {"accounts": len(rows)}
     elif what == "refresh_one":
         extra = _refresh_one(day)
+    elif what == "fold_new":
+        extra = _fold_new()
     else:
         raise SystemExit(f"unknown child task {what}")
-    seconds = time.perf_counter() - started if what != "refresh_one" else extra.pop("seconds")
+    seconds = (
+        time.perf_counter() - started if what not in ("refresh_one", "fold_new") else extra.pop("seconds")
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_rss_mb": round(peak, 1), **extra}))
 
@@ -114,6 +118,61 @@ def _refresh_one(day) -> dict:
     seconds = time.perf_counter() - started
     snapshot = HealthSnapshot.objects.get(account_id=person.account_id, date=day)
     return {"seconds": seconds, "account": person.account_id, "score": snapshot.score}
+
+
+NEW_INTERACTIONS = 10_000
+
+
+def _fold_new() -> dict:
+    """Time bringing the rollups up to date after 10,000 new interactions (a busy hour at SF1),
+    the work every recompute does first. They stay in the log: deleting them would leave the
+    rollups counting them."""
+    import random
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.accounts.models import User
+    from apps.analytics import rollups
+    from apps.interactions.models import Interaction
+    from bench.copyload import copy_rows
+
+    rollups.fold()
+    rng = random.Random()
+    people = list(
+        User.objects.filter(email__startswith="bench-", account__isnull=False)
+        .order_by("?")
+        .values_list("pk", "account_id")[:2000]
+    )
+    now = timezone.now()
+    kinds = ["product.feature_used", "product.session", "learning.content_viewed", "account.login"]
+    rows = []
+    for _ in range(NEW_INTERACTIONS):
+        user, account = rng.choice(people)
+        kind = rng.choice(kinds)
+        at = now - timedelta(seconds=rng.randint(0, 3600))
+        subject = f"feature-{rng.randint(1, 40):02d}" if kind == "product.feature_used" else ""
+        rows.append((account, user, kind, "", subject, at, None, {}, "cairn", None, at))
+    copy_rows(
+        Interaction,
+        [
+            "account_id",
+            "user_id",
+            "kind",
+            "subject_type",
+            "subject_id",
+            "occurred_at",
+            "value",
+            "properties",
+            "source",
+            "external_id",
+            "recorded_at",
+        ],
+        rows,
+    )
+    started = time.perf_counter()
+    rollups.fold()
+    return {"seconds": time.perf_counter() - started, "interactions": NEW_INTERACTIONS}
 
 
 def _run_child(ctx, what: str) -> dict:
@@ -169,6 +228,7 @@ def measure(ctx) -> dict:
         hand.append(_run_child(ctx, "hand_sql"))
     rerun = _run_child(ctx, "rerun")
     refresh = _run_child(ctx, "refresh_one")
+    fold_new = _run_child(ctx, "fold_new")
     agreement = check_agreement()
     recompute_s = statistics.median(r["seconds"] for r in recompute)
     hand_s = statistics.median(r["seconds"] for r in hand)
@@ -183,6 +243,7 @@ def measure(ctx) -> dict:
         "ratio": round(ratio, 2),
         "rerun_same_day_s": round(rerun["seconds"], 3),
         "refresh_one_account_s": round(refresh["seconds"], 3),
+        "fold_10000_new_interactions_s": round(fold_new["seconds"], 3),
         "recompute_peak_rss_mb": peak,
         "rules_agree_with_hand_sql": agreement,
         "budgets": {
