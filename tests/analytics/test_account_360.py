@@ -364,7 +364,8 @@ class TestPeopleAndVoices:
         log(sam, "certification.earned", days_ago=1)
         log(carol, "account.login", days_ago=2)
         # The last day holds fewer people than the page: the totals, the last day, the whole window.
-        with django_assert_num_queries(3):
+        # The totals, then the page of people (PostgreSQL first tries the last day's, then the window).
+        with django_assert_num_queries(3 if connection.vendor == "postgresql" else 2):
             coverage = selectors.account_learning_coverage(account=account_a, limit=2)
         assert [p.full_name for p in coverage["people"]] == ["Sam Sponsor", "Carol Chen"]
         assert (coverage["n"], coverage["trained"], coverage["certified"]) == (3, 1, 1)
@@ -419,7 +420,9 @@ class TestPeopleAndVoices:
             q["sql"] for q in captured if "accounts_user" in q["sql"] and "last_activity" in q["sql"]
         ]
         # Only a page of people is read: the last day's (too few here), then the window's.
-        assert len(people_queries) == 2 and all(sql.rstrip().endswith("LIMIT 50") for sql in people_queries)
+        expected = 2 if connection.vendor == "postgresql" else 1  # SQLite reads the window at once
+        assert len(people_queries) == expected
+        assert all(sql.rstrip().endswith("LIMIT 50") for sql in people_queries)
 
     @pytest.mark.parametrize("zone", ["UTC", "Pacific/Auckland"])
     def test_people_show_their_last_activity_in_local_time(self, client_of, csm, account_a, alice, zone):
