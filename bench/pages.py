@@ -139,13 +139,16 @@ def _pick_pages() -> tuple[list[Page], dict]:
     from apps.learning.models import Enrolment, LearningPath
 
     # Interactions per account: the largest bench account, a typical (median) one with every section
-    # of the page filled (a score, NPS answers, idea activity: the same queries as the largest), the smallest.
+    # of the page filled (a score with a rule met, NPS answers, idea votes: the same queries as the
+    # largest), the smallest.
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT a.id, count(i.id),
                       count(i.id) FILTER (WHERE i.kind = 'community.vote_cast')
                       * count(i.id) FILTER (WHERE i.kind = 'survey.response_submitted') > 0
-                      AND EXISTS (SELECT 1 FROM analytics_healthsnapshot s WHERE s.account_id = a.id)
+                      AND EXISTS (SELECT 1 FROM analytics_healthsnapshot s
+                                  WHERE s.account_id = a.id AND s.rules_met > 0
+                                    AND s.date = (SELECT max(date) FROM analytics_healthsnapshot))
                FROM accounts_account a
                LEFT JOIN interactions_interaction i ON i.account_id = a.id
                WHERE a.external_id LIKE 'BENCH-%%'
