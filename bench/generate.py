@@ -114,14 +114,14 @@ def generate(sf: float = 1.0, seed: int = 9, log=print) -> Dataset:
         log(f"{renewals:,} renewals")
     with transaction.atomic():
         answers = _nps(rng, people, today)
-        log(f"{answers:,} NPS answers")
+        log(f"{len(answers):,} NPS answers")
         enrolments = _learning(rng, people, today)
         log(f"{enrolments:,} enrolments")
         votes = _votes(rng, people, today)
         log(f"{votes:,} idea votes")
     with transaction.atomic():
-        written = _interactions(rng, size.interactions - answers, accounts, people, today)
-        log(f"{written + answers:,} interactions")
+        written = _interactions(rng, size.interactions - len(answers), accounts, people, today, answers)
+        log(f"{written:,} interactions")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return size
@@ -300,9 +300,9 @@ def _renewals(rng: random.Random, accounts: list[_Account], today: date) -> int:
     return copy_rows(Renewal, ["account_id", "close_date", "planned_value", "renewed_value", "outcome"], rows)
 
 
-def _nps(rng: random.Random, people: list[_Person], today: date) -> int:
-    """One NPS campaign with two waves; a sixth of the people answered. Returns answers written;
-    their `survey.response_submitted` interactions are written with the rest of the log."""
+def _nps(rng: random.Random, people: list[_Person], today: date) -> list[tuple]:
+    """One NPS campaign; a sixth of the people answered. Returns (person, when, score) of each
+    answer, whose `survey.response_submitted` interaction is written with the rest of the log."""
     campaign, _ = Campaign.objects.get_or_create(
         name="Bench relationship NPS",
         defaults={"status": CampaignStatus.CLOSED},
@@ -325,8 +325,7 @@ def _nps(rng: random.Random, people: list[_Person], today: date) -> int:
         answers.append((ids[person.pk], score, "", at, at))
         log.append((person, at, score))
     copy_rows(Response, ["invitation_id", "score", "comment", "submitted_at", "updated_at"], answers)
-    _nps._log = log  # the interactions step writes these into the log
-    return len(answers)
+    return log
 
 
 def _learning(rng: random.Random, people: list[_Person], today: date) -> int:
@@ -395,7 +394,12 @@ def _day_weight(day: date) -> float:
 
 
 def _interactions(
-    rng: random.Random, total: int, accounts: list[_Account], people: list[_Person], today: date
+    rng: random.Random,
+    total: int,
+    accounts: list[_Account],
+    people: list[_Person],
+    today: date,
+    nps_answers: list[tuple],
 ) -> int:
     """The log: `total` interactions plus the NPS answers, in time order (as a live log grows)."""
     kinds = [k for k, _ in KIND_MIX]
@@ -413,7 +417,7 @@ def _interactions(
     contents = list(ContentItem.objects.values_list("pk", flat=True)) or [1]
     ideas = list(Idea.objects.values_list("pk", flat=True)[:500]) or [1]
     updates = list(ProductUpdate.objects.values_list("pk", flat=True)) or [1]
-    answers = sorted(getattr(_nps, "_log", []), key=lambda a: a[1])
+    answers = sorted(nps_answers, key=lambda a: a[1])
     zone = timezone.get_current_timezone()
     serial = itertools.count(1)
 

@@ -545,12 +545,3 @@ def _drop_stale(day: date, *, account_ids: list[int] | None) -> None:
     if account_ids is not None:
         stale = stale.filter(account_id__in=account_ids)
     stale.delete()
-
-
-def health_recompute_range(*, start: date, end: date, step_days: int = 1) -> int:
-    """Recompute every `step_days`-th day in [start, end]; for backfills."""
-    written, day = 0, start
-    while day <= end:
-        written += health_recompute(day=day)
-        day += timedelta(days=step_days)
-    return written
