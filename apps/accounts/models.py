@@ -270,6 +270,15 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="user_sponsor_is_customer",
             ),
         ]
+        indexes = [
+            # The health recompute counts each account's people from this index alone.
+            models.Index(
+                fields=["account"],
+                include=["date_joined"],
+                condition=Q(is_active=True, account__isnull=False),
+                name="user_active_by_account",
+            ),
+        ]
 
     def __str__(self):
         return self.full_name or self.email

@@ -153,7 +153,10 @@ class HealthSnapshot(models.Model):
     `figures` keeps the raw counts the components were computed from.
     """
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="health_snapshots")
+    # No index of its own: the (account, date) constraint's index serves lookups by account.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="health_snapshots", db_index=False
+    )
     date = models.DateField()
     config = models.ForeignKey(HealthConfig, on_delete=models.PROTECT, related_name="snapshots")
     score = models.FloatField(null=True, blank=True)

@@ -125,10 +125,12 @@ def overall(scores: dict[str, float | None], weights: dict[str, float]) -> tuple
 
 def engagement_drop(counts: AccountCounts, threshold: float) -> bool:
     """Fewer content views in the last 30 days than in the 30 before, by more than the threshold."""
-    if not counts.content_views_before:
+    before = counts.content_views_before
+    if not before:
         return False
-    fall = Fraction(counts.content_views_before - counts.content_views, counts.content_views_before)
-    return fall > _exact(threshold)
+    # (before - now) / before > threshold, exactly, in integers: before > 0.
+    limit = _exact(threshold)
+    return (before - counts.content_views) * limit.denominator > limit.numerator * before
 
 
 @dataclass

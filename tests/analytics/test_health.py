@@ -74,11 +74,21 @@ def test_half_points_round_away_from_zero():
 
 
 @pytest.mark.parametrize(
-    ("before", "now", "flag"), [(100, 75, False), (100, 74, True), (0, 0, False), (10, 20, False)]
+    ("before", "now", "threshold", "flag"),
+    [
+        (100, 75, 0.25, False),
+        (100, 74, 0.25, True),
+        (0, 0, 0.25, False),
+        (10, 20, 0.25, False),
+        # 0.3 has no exact binary form: a fall of exactly 30% is not beyond it.
+        (10, 7, 0.3, False),
+        (1000, 699, 0.3, True),
+        (3, 0, 1.0, False),
+    ],
 )
-def test_content_drop_is_flagged_beyond_the_threshold(before, now, flag):
+def test_content_drop_is_flagged_beyond_the_threshold(before, now, threshold, flag):
     counts = scoring.AccountCounts(content_views=now, content_views_before=before)
-    assert scoring.engagement_drop(counts, 0.25) is flag
+    assert scoring.engagement_drop(counts, threshold) is flag
 
 
 def test_zero_seats_is_no_data_for_adoption_and_overage_is_flagged(config):
