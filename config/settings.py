@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_celery_beat",
     "csp",
+    "axes",
     "apps.core",
     "apps.accounts",
     "apps.interactions",
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,6 +108,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -116,6 +124,33 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 INVITATION_VALID_FOR = timedelta(days=env.int("INVITATION_VALID_DAYS", default=7))
+
+# Reverse proxies in front of Cairn that append to X-Forwarded-For. 0 (the default) trusts no
+# header and uses the connection's address; behind one load balancer set 1. Sign-in lockouts
+# and API throttles key on the client address this gives, so it must not be forgeable.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
+# Sign-in brute force (django-axes): 5 failed attempts for one address from one IP lock that
+# pair out for 15 minutes. Keyed on the pair, not on either alone: customers' people sit behind
+# shared office NATs (one IP locking out a whole customer after a few typos would hurt), and a
+# lockout by address alone would let anyone lock any colleague out by guessing wrong on purpose.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A successful sign-in forgets earlier failures of that pair, so a few typos a day never add up.
+AXES_RESET_ON_SUCCESS = True
+# While locked out, further attempts are refused without being counted: the pause ends 15 minutes
+# after the last counted failure, and a hammering client cannot grow the attempt's row.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttles.client_ip"
+# Sign-in forms post the e-mail address as "username". django-axes would otherwise look for
+# "email", record every failure under no address at all, and so never lock anyone out.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "apps.accounts.throttles.login_username"
+# Sign-ins are logged by the interaction log already; keep only the failures and lockouts.
+AXES_DISABLE_ACCESS_LOG = True
+
 # The contact budget: automated messages per person in any rolling 7 days (transactional e-mails
 # are exempt), and how long a held message may wait before it is dropped as stale.
 CONTACT_BUDGET_PER_WEEK = env.int("CONTACT_BUDGET_PER_WEEK", default=3)
@@ -141,6 +176,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# The cache holds API throttle counters and short-lived guards (view de-duplication, recompute
+# presses). Per process by default; with several gunicorn workers set CACHE_URL=redis://host:6379/1
+# so that every worker counts against the same limits.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # E-mail: console unless EMAIL_URL says otherwise (smtp://user:pass@host:587, etc.).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -151,9 +191,14 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+# A task is acknowledged once it has run, and given back to the broker if its worker dies, so
+# nothing is lost mid-task (the base task, config.celery.CairnTask, adds retries with backoff).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands a message taken by a worker that vanished (killed, machine lost) to another worker
+# once this many seconds have passed since it was taken: longer than any task runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_DEFAULT_QUEUE = "cairn"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -185,10 +230,21 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON only: a form or multipart body is a 415 with a message, too deep nesting a 400.
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],
+    # Every API operation is throttled: per person when signed in, per client address when not;
+    # the ingestion endpoint per integration token instead (apps.interactions.authentication).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.accounts.throttles.UserThrottle",
+        "apps.accounts.throttles.AnonThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_USER_THROTTLE_RATE", default="600/min"),
+        "anon": env.str("API_ANON_THROTTLE_RATE", default="60/min"),
         "ingestion": env.str("INGESTION_THROTTLE_RATE", default="600/min"),
-        "survey": "60/min",
+        "survey": env.str("SURVEY_THROTTLE_RATE", default="60/min"),
     },
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cairn API",
@@ -235,6 +291,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Security: production-safe unless DEBUG is on.
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: forms carry the token, and htmx sends it from hx-headers.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -253,5 +311,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # django-axes logs every sign-in at INFO; its lockouts come at WARNING.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

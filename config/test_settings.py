@@ -1,7 +1,9 @@
 """Settings for the test suite: production settings with test-only conveniences.
 
 DEBUG stays off (as pytest-django forces) so tests see production behaviour; only what a test
-client over plain HTTP cannot do (HTTPS redirects, secure-only cookies) is relaxed.
+client over plain HTTP cannot do (HTTPS redirects, secure-only cookies) is relaxed. Sign-in
+lockouts (django-axes) stay on: tests sign people in with force_login, since Client.login() calls
+authenticate() without a request, which django-axes refuses; lockout tests post the real form.
 """
 
 import os

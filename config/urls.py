@@ -56,5 +56,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "config.views.bad_request"
+handler500 = "config.views.server_error"
+
 admin.site.site_header = "Cairn administration"
 admin.site.site_title = "Cairn admin"

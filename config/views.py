@@ -1,13 +1,15 @@
-"""Portal-wide pages: the home page of each role, and the health check."""
+"""Portal-wide pages: the home page of each role, the health check and the server error page."""
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -135,3 +137,38 @@ def _broker_status() -> str:
         return "ok"
     except Exception as exc:  # kombu raises many kinds; all mean "unreachable"
         return f"error: {exc.__class__.__name__}"
+
+
+UNAVAILABLE = "Cairn is temporarily unavailable. Please try again in a minute."
+RETRY_AFTER_SECONDS = 30
+
+
+BAD_REQUEST = "The request could not be read: it is too large or malformed. Nothing was saved."
+
+
+def bad_request(request, exception):
+    """handler400: a request Django refused before any view saw it (a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a forged host). JSON on the API, a page
+    elsewhere; nothing was written."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": BAD_REQUEST}, status=400)
+    return HttpResponse(loader.render_to_string("400.html"), status=400)
+
+
+def server_error(request):
+    """Django's last resort for an uncaught exception (handler500; Django has logged it already).
+
+    When the database is what failed (down, unreachable, a dropped connection), Cairn is
+    unavailable rather than broken: 503 with Retry-After, so people, browsers and load balancers
+    come back. The API answers in JSON, pages with a plain template that needs no database."""
+    unavailable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+    status = 503 if unavailable else 500
+    if request.path.startswith("/api/"):
+        detail = UNAVAILABLE if unavailable else "Something went wrong on our side. Please try again."
+        response = JsonResponse({"detail": detail}, status=status)
+    else:
+        page = loader.render_to_string("503.html" if unavailable else "500.html")
+        response = HttpResponse(page, status=status)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -44,11 +44,27 @@ class AccountDetailApi(generics.RetrieveAPIView):
         return Account.objects.visible_to(self.request.user).select_related("cs_manager")
 
 
+def _visible_accounts(request):
+    """The accounts a filter may name: those the caller may see, so another account's id is
+    refused like one that does not exist, not answered with an empty page that confirms it."""
+    if request is None:  # schema generation
+        return Account.objects.none()
+    return Account.objects.visible_to(request.user)
+
+
+class UserFilter(django_filters.FilterSet):
+    account = django_filters.ModelChoiceFilter(queryset=_visible_accounts)
+
+    class Meta:
+        model = User
+        fields = ["role", "account", "is_executive_sponsor"]
+
+
 class UserListApi(generics.ListAPIView):
     """People the caller may see: their own account's team, or everyone for vendor staff."""
 
     serializer_class = UserSerializer
-    filterset_fields = ["role", "account", "is_executive_sponsor"]
+    filterset_class = UserFilter
     ordering_fields = ["full_name", "email", "date_joined"]
     ordering = ["full_name"]
 

@@ -263,10 +263,11 @@ def whole_number_parse(raw: str) -> int:
         raise CellError(f"“{raw}” is negative; use 0 or more.")
     if not _WHOLE.fullmatch(text):
         raise CellError(f"“{raw}” is not a whole number.")
-    value = int(text.replace(",", ""))
-    if value > MAX_SEATS:
+    digits = text.replace(",", "").lstrip("0")
+    # Checked on the digits first: Python refuses to convert a number of thousands of digits.
+    if len(digits) > len(str(MAX_SEATS)) or int(digits or 0) > MAX_SEATS:
         raise CellError(f"“{raw}” is too large.")
-    return value
+    return int(digits or 0)
 
 
 def date_parse(raw: str) -> date:

@@ -11,7 +11,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class AccountSerializer(serializers.ModelSerializer):
-    cs_manager = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    cs_manager = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
 
     class Meta:
         model = Account

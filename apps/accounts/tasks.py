@@ -1,16 +1,13 @@
-from smtplib import SMTPException
-
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import OperationalError
 from django.template.loader import render_to_string
 
 from apps.accounts import crm_import
 from apps.accounts.models import Invitation
 
 
-@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=6)
+@shared_task
 def invitation_send_email(*, invitation_id: int, accept_url: str) -> None:
     invitation = Invitation.objects.select_related("account", "invited_by").filter(pk=invitation_id).first()
     if invitation is None or invitation.status != "pending":
@@ -24,6 +21,6 @@ def invitation_send_email(*, invitation_id: int, accept_url: str) -> None:
     )
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=6)
+@shared_task
 def import_job_run(*, job_id: int) -> None:
     crm_import.import_job_run(job_id=job_id)

@@ -146,7 +146,7 @@ def line_chart(
     )
     if len(series) > 1:
         parts.append(str(format_html('<ul class="chart__legend cluster">{}</ul>', legend)))
-    return mark_safe("".join(parts))  # noqa: S308  (numbers formatted here, text escaped above)
+    return mark_safe("".join(parts))  # noqa: S308  (numbers formatted here, text escaped above)  # nosec B308, B703
 
 
 def _legend_symbol(marker: str) -> str:

@@ -462,8 +462,8 @@ def _latest_interactions(
             ORDER BY i.occurred_at DESC, i.id DESC LIMIT %s
         ) latest
         WHERE k.kind IS NOT NULL
-        ORDER BY latest.occurred_at DESC, latest.id DESC LIMIT %s"""  # noqa: S608
-    return list(rows.filter(pk__in=RawSQL(page, params)))  # noqa: S611 - values are parameters
+        ORDER BY latest.occurred_at DESC, latest.id DESC LIMIT %s"""  # noqa: S608  # nosec B608
+    return list(rows.filter(pk__in=RawSQL(page, params)))  # noqa: S611 - values are parameters  # nosec B611
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -295,7 +295,7 @@ def _kind_counts(day: date, configs: dict[str, HealthConfig], account_ids) -> di
             day__lte=day - timedelta(days=hi),
         ).values("account_id", "day", "count", "urgent", "value_sum", "last_id")
         sql, params = rows.query.sql_with_params()
-        scans.append(f"SELECT {tag} AS tag, * FROM ({sql}) AS scan_{tag}")  # noqa: S608
+        scans.append(f"SELECT {tag} AS tag, * FROM ({sql}) AS scan_{tag}")  # noqa: S608  # nosec B608
         scan_params.extend(params)
     aggregates, aggregate_params = [], []
     for name, function, column, kinds, lo, hi in figures:
@@ -309,7 +309,7 @@ def _kind_counts(day: date, configs: dict[str, HealthConfig], account_ids) -> di
         )
     # Names are the figures' own and the rules' keys (RULE_KEY); every value is a parameter.
     sql = (
-        f"SELECT account_id, {', '.join(aggregates)} "  # noqa: S608
+        f"SELECT account_id, {', '.join(aggregates)} "  # noqa: S608  # nosec B608
         f"FROM ({' UNION ALL '.join(scans)}) AS kinds GROUP BY account_id"
     )
     names = [name for name, *_ in figures]
@@ -396,8 +396,8 @@ def _advanced_counts(day: date, configs: dict[str, HealthConfig], account_ids) -
             .distinct()
         )
         select, params = used.query.sql_with_params()
-        heavy_users = RawSQL(  # noqa: S611  (the SQL of a queryset; values are parameters)
-            f"SELECT user_id FROM ({select}) AS used GROUP BY user_id HAVING COUNT(*) >= %s",  # noqa: S608
+        heavy_users = RawSQL(  # noqa: S611  (the SQL of a queryset; values are parameters)  # nosec B611
+            f"SELECT user_id FROM ({select}) AS used GROUP BY user_id HAVING COUNT(*) >= %s",  # noqa: S608  # nosec B608
             (*params, config.advanced_min_features),
         )
         rows = (

@@ -1,14 +1,13 @@
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
 from apps.analytics.health_events import health_changes_raise
 from apps.analytics.services import health_recompute
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task
 def recompute_health(*, day: str | None = None) -> int:
     """Recompute today's snapshots (and yesterday's, which late events may still change).
     Idempotent: each run upserts one row per account and day."""
@@ -20,7 +19,7 @@ def recompute_health(*, day: str | None = None) -> int:
     return written
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task
 def raise_health_moments(*, day: str) -> int:
     """Engagement moments for the day's health changes (red, usage and content drops); idempotent:
     each change has a key, so a rerun creates nothing twice."""
@@ -28,7 +27,7 @@ def raise_health_moments(*, day: str) -> int:
     return health_changes_raise(day=when, today=timezone.localdate())
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task
 def refresh_account_health(*, account_id: int) -> int:
     """Refresh one account's snapshot for today after new activity."""
     return health_recompute(day=timezone.localdate(), account_ids=[account_id])

@@ -81,9 +81,11 @@ class AttemptResultSerializer(serializers.Serializer):
     score = serializers.DecimalField(max_digits=5, decimal_places=2, source="attempt.score")
     passed = serializers.BooleanField(source="attempt.passed")
     pass_mark = serializers.IntegerField(source="attempt.assessment.pass_mark")
-    points_earned = serializers.DecimalField(max_digits=9, decimal_places=3, source="attempt.points_earned")
+    points_earned = serializers.DecimalField(
+        max_digits=9, decimal_places=3, source="attempt.points_earned", allow_null=True
+    )
     points_possible = serializers.DecimalField(
-        max_digits=9, decimal_places=3, source="attempt.points_possible"
+        max_digits=9, decimal_places=3, source="attempt.points_possible", allow_null=True
     )
     skills = SkillOutcomeSerializer(many=True)
     suggested_path = PathLinkSerializer(allow_null=True, help_text="Placement tests: where to start.")

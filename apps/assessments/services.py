@@ -64,7 +64,7 @@ def attempt_start(*, user: User, assessment: Assessment, rng: random.Random | No
         # does not roll the grade back and leave the overdue attempt open for ever.
         attempt_close_if_overdue(attempt=overdue)
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()  # serialise one person's starts
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()  # one start at a time
         open_attempt = Attempt.objects.filter(
             user=user, assessment=assessment, status=AttemptStatus.IN_PROGRESS
         ).first()
@@ -267,8 +267,21 @@ def certifications_check(*, user: User) -> list[Award]:
     previous award of the same certification, so an expired or revoked award is not renewed from
     the same old results. A path is completed once, so a renewal takes the recertification path
     instead of the required paths if the certification has one, and fresh passes of the required
-    assessments alone if not. The unique (certification, user, cycle) constraint settles races.
+    assessments alone if not.
+
+    One person's checks take turns on their user row: two requests that each complete one
+    requirement at the same moment (both exams submitted at once) would otherwise each miss the
+    other's uncommitted evidence, and neither would award. The unique (certification, user,
+    cycle) constraint settles the rest.
     """
+    with transaction.atomic():
+        # FOR NO KEY UPDATE conflicts with itself only, not with the key-share locks that the
+        # caller's own inserts referencing this person hold, so waiting here cannot deadlock.
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
+        return _certifications_award(user=user)
+
+
+def _certifications_award(*, user: User) -> list[Award]:
     now = timezone.now()
     awarded = []
     for certification in (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
@@ -15,14 +14,13 @@ from django.utils import timezone
 from apps.assessments import services
 from apps.assessments.models import Award
 
-RETRY = {"autoretry_for": (SMTPException, OSError), "retry_backoff": True, "max_retries": 6}
 SUBJECTS = {
     "earned": "You are certified: {title}",
     "reminder": "Your {title} certification expires on {expires}",
 }
 
 
-@shared_task(**RETRY)
+@shared_task
 def award_email(*, award_id: int, template: str) -> None:
     award = (
         Award.objects.select_related("certification", "certification__recertification_path", "user")
@@ -49,7 +47,7 @@ def award_email(*, award_id: int, template: str) -> None:
     )
 
 
-@shared_task(**RETRY)
+@shared_task
 def send_certification_reminders() -> int:
     """Remind holders before their certification expires, once per award (daily beat)."""
     now = timezone.now()
@@ -70,6 +68,6 @@ def send_certification_reminders() -> int:
     return sent
 
 
-@shared_task(**RETRY)
+@shared_task
 def record_expired_awards() -> int:
     return services.awards_record_expired()

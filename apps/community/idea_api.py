@@ -36,12 +36,15 @@ def _idea(request, pk) -> Idea:
 class IdeaListApi(APIView):
     """The ideas board as the caller sees it (`sort`=top|trending|new, `status`, `area`, `q`)."""
 
+    # Declared so that the schema describes the paginated envelope this view returns.
+    pagination_class = PageNumberPagination
+
     @extend_schema(parameters=[IdeaListFilterSerializer], responses=IdeaSerializer(many=True))
     def get(self, request):
         filters = IdeaListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         ideas = selectors.idea_list(user=request.user, **filters.validated_data)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(ideas, request, view=self)
         return paginator.get_paginated_response(IdeaSerializer(page, many=True).data)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
@@ -13,7 +13,8 @@ from rest_framework.views import APIView
 
 from apps.community import qa_selectors as selectors
 from apps.community import qa_services as services
-from apps.community.models import Answer, ProductArea, Question
+from apps.community.models import Answer, Question
+from apps.community.serializers import AreaField
 
 
 def _domain_error(exc: services.QAError) -> Exception:
@@ -72,6 +73,13 @@ class QuestionOutputSerializer(serializers.ModelSerializer):
         return question.accepted_answer_id is not None
 
 
+class QuestionListFilterSerializer(serializers.Serializer):
+    filter = serializers.ChoiceField(choices=selectors.FILTERS, required=False, default="all")
+    q = serializers.CharField(max_length=100, required=False, default="")
+    area = serializers.SlugField(required=False, default="")
+
+
+@extend_schema_view(get=extend_schema(parameters=[QuestionListFilterSerializer]))
 class QuestionListApi(ListAPIView):
     """Questions the caller may see (`?filter=unanswered|mine`, `?q=`, `?area=<slug>`); POST asks one."""
 
@@ -82,19 +90,12 @@ class QuestionListApi(ListAPIView):
     class QuestionCreateInputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=160)
         body = serializers.CharField()
-        areas = serializers.SlugRelatedField(
-            slug_field="slug", queryset=ProductArea.objects.all(), many=True, required=False
-        )
+        areas = AreaField(many=True, required=False)
 
     def get_queryset(self):
-        params = self.request.query_params
-        tab = params.get("filter", "all")
-        return selectors.question_list(
-            user=self.request.user,
-            filter=tab if tab in selectors.FILTERS else "all",
-            q=params.get("q", "")[:100],
-            area=params.get("area", ""),
-        )
+        filters = QuestionListFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.question_list(user=self.request.user, **filters.validated_data)
 
     @extend_schema(request=QuestionCreateInputSerializer, responses={201: QuestionOutputSerializer})
     def post(self, request):

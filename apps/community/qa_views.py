@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import content_admin_required
@@ -17,19 +16,13 @@ from apps.community import qa_selectors as selectors
 from apps.community import qa_services as services
 from apps.community.models import Answer, AnswerVote, Flag, Question
 from apps.community.qa_forms import AnswerForm, FlagForm, QuestionFilterForm, QuestionForm
+from apps.core.redirects import next_or
 
 
 def _page_query(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def _next_or(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 def _question(request, pk) -> Question:
@@ -199,7 +192,7 @@ def question_hide(request, pk):
     messages.success(
         request, "The question is hidden from customers." if hidden else "The question is visible again."
     )
-    return redirect(_next_or(request, question.get_absolute_url()))
+    return redirect(next_or(request, question.get_absolute_url()))
 
 
 @require_POST
@@ -211,7 +204,7 @@ def answer_hide(request, pk):
     messages.success(
         request, "The answer is hidden from customers." if hidden else "The answer is visible again."
     )
-    return redirect(_next_or(request, f"{answer.question.get_absolute_url()}#answer-{answer.pk}"))
+    return redirect(next_or(request, f"{answer.question.get_absolute_url()}#answer-{answer.pk}"))
 
 
 @require_POST
@@ -228,7 +221,7 @@ def flag_new(request):
             messages.error(request, str(exc))
         else:
             messages.success(request, "Thanks for the report. A moderator will look at it.")
-    return redirect(_next_or(request, "question_list"))
+    return redirect(next_or(request, "question_list"))
 
 
 @content_admin_required

@@ -1,6 +1,20 @@
+from django.core.validators import slug_re
 from rest_framework import serializers
 
 from apps.community.models import Idea, ProductArea
+
+
+class AreaField(serializers.SlugRelatedField):
+    """A product area by its slug. Text that cannot be a slug is refused before the lookup: a NUL
+    byte in it would make PostgreSQL refuse the query, and echoing it back is of no use."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=ProductArea.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not slug_re.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class IdeaSerializer(serializers.ModelSerializer):
@@ -40,9 +54,7 @@ class IdeaDetailSerializer(IdeaSerializer):
 class IdeaInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=160)
     description = serializers.CharField(max_length=10_000)
-    areas = serializers.SlugRelatedField(
-        slug_field="slug", many=True, queryset=ProductArea.objects.all(), required=False, default=list
-    )
+    areas = AreaField(many=True, required=False, default=list)
 
 
 class IdeaListFilterSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from apps.accounts.permissions import content_admin_required, staff_required
 from apps.community import selectors, services
 from apps.community.forms import CommentForm, DemandSortForm, IdeaFilterForm, IdeaForm, MergeForm, StatusForm
 from apps.community.models import Idea, IdeaStatus
+from apps.core.redirects import next_or
 from apps.core.spreadsheet import csv_response
 
 
@@ -121,14 +122,7 @@ def idea_vote(request, pk):
         messages.error(request, str(exc))
     if request.htmx:
         return _widget(request, idea, "vote-widget")
-    return redirect(request.POST["next"] if _safe_next(request) else idea.get_absolute_url())
-
-
-def _safe_next(request) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next", "")
-    return bool(target) and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return redirect(next_or(request, idea.get_absolute_url()))
 
 
 @require_POST

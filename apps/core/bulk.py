@@ -53,11 +53,11 @@ def upsert(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {staging}")
         cursor.execute(
-            f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
+            f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608  # nosec B608
         )
         _copy(cursor, f"COPY {staging} ({columns}) FROM STDIN", rows, preparers)
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608  # nosec B608
             f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
         )
         cursor.execute(f"DROP TABLE {staging}")

@@ -23,13 +23,15 @@ class TaskListApi(APIView):
     `account` filter them. Sorted by due date, high priority first; paginated."""
 
     permission_classes = [IsCSManager]
+    # Declared so that the schema describes the paginated envelope this view returns.
+    pagination_class = PageNumberPagination
 
     @extend_schema(parameters=[TaskListFilterSerializer], responses=TaskSerializer(many=True))
     def get(self, request):
         filters = TaskListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         tasks = task_selectors.task_api_list(user=request.user, **filters.validated_data)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(tasks, request, view=self)
         return paginator.get_paginated_response(TaskSerializer(page, many=True).data)
 

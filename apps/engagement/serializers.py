@@ -74,7 +74,9 @@ class TaskListFilterSerializer(serializers.Serializer):
         choices=[("me", "My tasks"), ("all", "Every CS manager's"), ("unassigned", "Unassigned")],
         default="me",
     )
-    account = serializers.IntegerField(required=False, min_value=1, help_text="An account id.")
+    account = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="An account id."
+    )
 
 
 class TaskCompleteInputSerializer(serializers.Serializer):

@@ -73,7 +73,7 @@ def _rows(model, field: str, values: set, columns: tuple) -> list[tuple]:
     if model is User:
         where += f" AND {quote(meta.get_field('is_active').column)}"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {selected} FROM {quote(meta.db_table)} WHERE {where}", [list(values)])  # noqa: S608
+        cursor.execute(f"SELECT {selected} FROM {quote(meta.db_table)} WHERE {where}", [list(values)])  # noqa: S608  # nosec B608
         return cursor.fetchall()
 
 

@@ -2,8 +2,8 @@ from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import BasePermission
-from rest_framework.throttling import SimpleRateThrottle
 
+from apps.accounts.throttles import RateThrottle
 from apps.interactions.models import IntegrationToken
 from apps.interactions.selectors import token_by_raw
 
@@ -39,15 +39,16 @@ class IsIntegration(BasePermission):
         return isinstance(request.auth, IntegrationToken)
 
 
-class IntegrationThrottle(SimpleRateThrottle):
-    """Requests per integration token (each request is a batch of up to 1,000 events)."""
+class IntegrationThrottle(RateThrottle):
+    """Requests per integration token (each request is a batch of up to 1,000 events), whatever
+    address they come from; requests without a token are refused before throttling."""
 
     scope = "ingestion"
 
     def get_cache_key(self, request, view):
-        if isinstance(request.auth, IntegrationToken):
-            return self.cache_format % {"scope": self.scope, "ident": f"token-{request.auth.pk}"}
-        return self.get_ident(request)
+        if not isinstance(request.auth, IntegrationToken):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": f"token-{request.auth.pk}"}
 
 
 class IntegrationTokenScheme(OpenApiAuthenticationExtension):

@@ -1,11 +1,26 @@
 from rest_framework import serializers
 
+from apps.accounts.models import Vertical
 from apps.learning.models import ContentItem, Enrolment, LearningPath, LiveSession, Registration
+
+
+# Model fields that may be blank, declared here because a read-only model field loses its
+# allow_blank and the schema would then promise a vertical or a URL that is not always there.
+def _vertical_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=Vertical.choices, allow_blank=True, read_only=True, help_text="Empty: suits every vertical."
+    )
+
+
+def _optional_url_field(help_text: str) -> serializers.URLField:
+    return serializers.URLField(allow_blank=True, read_only=True, help_text=help_text)
 
 
 class ContentSerializer(serializers.ModelSerializer):
     skills = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
+    vertical = _vertical_field()
+    video_url = _optional_url_field("For videos and webinar recordings: a YouTube or Vimeo link; else empty.")
 
     class Meta:
         model = ContentItem
@@ -37,6 +52,7 @@ class PathSerializer(serializers.ModelSerializer):
     skills = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     prerequisites = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
+    vertical = _vertical_field()
 
     class Meta:
         model = LearningPath
@@ -100,6 +116,8 @@ class SessionSerializer(serializers.ModelSerializer):
     seats_taken = serializers.IntegerField(read_only=True)
     waiting = serializers.IntegerField(read_only=True)
     is_mine = serializers.BooleanField(read_only=True)
+    vertical = _vertical_field()
+    recording_url = _optional_url_field("Link to the recording, once there is one; else empty.")
 
     class Meta:
         model = LiveSession

@@ -297,6 +297,9 @@ class LiveSessionForm(forms.ModelForm):
         label="Starts at",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    # Bounded here, not only by the model's validators: a value that fails only those is still
+    # set on the session the page shows, and a huge one overflows its end time.
+    duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=5, max_value=600)
     capacity = forms.IntegerField(
         label="Seats",
         min_value=1,
@@ -326,7 +329,7 @@ class LiveSessionForm(forms.ModelForm):
             "skills",
             "recording_url",
         ]
-        labels = {"kind": "Format", "duration_minutes": "Duration (minutes)"}
+        labels = {"kind": "Format"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

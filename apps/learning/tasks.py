@@ -6,7 +6,6 @@ straight out; the weekly digest is automated and goes through the contact budget
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
@@ -23,7 +22,6 @@ from apps.learning.models import LearningPreference, LiveSession, Registration, 
 from apps.notifications.services import contact_request, contact_sender_register
 
 DIGEST_SALT = "learning.digest-unsubscribe"
-RETRY = {"autoretry_for": (SMTPException, OSError), "retry_backoff": True, "max_retries": 6}
 
 
 def digest_unsubscribe_url(user_id: int) -> str:
@@ -60,7 +58,7 @@ SUBJECTS = {
 }
 
 
-@shared_task(**RETRY)
+@shared_task
 def registration_email(*, registration_id: int, template: str) -> None:
     registration = Registration.objects.select_related("session", "user").filter(pk=registration_id).first()
     if registration is None:
@@ -87,7 +85,7 @@ def registration_email(*, registration_id: int, template: str) -> None:
     )
 
 
-@shared_task(**RETRY)
+@shared_task
 def send_session_reminders() -> int:
     """Remind registered people of sessions starting in the next 24 hours, once each.
 
@@ -150,7 +148,7 @@ def _digest_subject(items) -> str:
 contact_sender_register(name="learning.digest", send=digest_email_send)
 
 
-@shared_task(**RETRY)
+@shared_task
 def send_weekly_digests() -> int:
     """The weekly "tip of the week" e-mail to everyone who opted in, at most once in six days,
     through the contact budget; returns how many go now (the others are held back)."""

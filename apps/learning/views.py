@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import customer_admin_required
+from apps.core.redirects import next_or
 from apps.learning import selectors, services
 from apps.learning.forms import HeartbeatForm, LearningPreferenceForm, LibraryFilterForm
 from apps.learning.models import (
@@ -77,7 +78,7 @@ def content_complete(request, slug):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"“{content.title}” is marked as done.")
-    return redirect(request.POST.get("next") if _safe_next(request) else content.get_absolute_url())
+    return redirect(next_or(request, content.get_absolute_url()))
 
 
 @login_required
@@ -346,10 +347,3 @@ def team_learning(request):
             "enrolments": selectors.team_path_progress(account=account),
         },
     )
-
-
-def _safe_next(request) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next")
-    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})

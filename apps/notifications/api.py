@@ -24,7 +24,9 @@ class NotificationReadApi(APIView):
     """Mark notifications read: {"ids": [...]} for some, {"all": true} for all of them."""
 
     class NotificationReadInputSerializer(serializers.Serializer):
-        ids = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=500)
+        ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=500
+        )
         all = serializers.BooleanField(required=False, default=False)
 
         def validate(self, attrs):

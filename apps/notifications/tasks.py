@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from smtplib import SMTPException
-
 from celery import shared_task
 from django.conf import settings
 from django.core import signing
@@ -22,9 +20,6 @@ UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 def unsubscribe_url(user_id: int, category: str) -> str:
     token = signing.dumps({"u": user_id, "c": category}, salt=UNSUBSCRIBE_SALT)
     return settings.SITE_URL + reverse("email_unsubscribe", kwargs={"token": token})
-
-
-RETRY = {"autoretry_for": (SMTPException, OSError), "retry_backoff": True, "max_retries": 6}
 
 
 def notification_email_send(*, notification_id: int) -> bool:
@@ -68,20 +63,20 @@ def notification_email_send(*, notification_id: int) -> bool:
 senders.register("notifications.email", notification_email_send)
 
 
-@shared_task(**RETRY)
+@shared_task
 def notification_email(*, notification_id: int) -> None:
     """E-mail one notification straight away: only for the e-mails the contact budget exempts
     (alerts to the vendor's staff); every other notification e-mail goes through the budget."""
     notification_email_send(notification_id=notification_id)
 
 
-@shared_task(**RETRY)
+@shared_task
 def contact_send(contact_id: int) -> bool:
     """Send one message the contact budget granted, at most once."""
     return services.contact_deliver(contact_id=contact_id)
 
 
-@shared_task(**RETRY)
+@shared_task
 def release_held_contacts() -> dict[str, int]:
     """Hourly: send held messages as budgets allow; drop the stale ones."""
     return services.contact_release_held()

@@ -6,7 +6,6 @@ it twice; if sending fails, the claim rolls back with it and the retry sends it.
 from __future__ import annotations
 
 from datetime import timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
@@ -21,8 +20,6 @@ from apps.notifications.services import contact_request, contact_sender_register
 from apps.surveys import services
 from apps.surveys.models import Campaign, CampaignStatus, Invitation, SurveyOptOut
 from apps.surveys.tokens import day_label, invitation_token, unsubscribe_token
-
-RETRY = {"autoretry_for": (SMTPException, OSError), "retry_backoff": True, "max_retries": 6}
 
 
 def _url(name: str, token: str, fallback: str) -> str:
@@ -115,7 +112,7 @@ def _request(invitation: Invitation, *, reminder: bool) -> bool:
     return contact.is_sent
 
 
-@shared_task(**RETRY)
+@shared_task
 def send_invitation_emails(campaign_id: int) -> int:
     """Ask the contact budget to e-mail every invitation of a campaign not e-mailed yet, once
     each; returns how many go now (the others are held and sent, or dropped, by the budget's
@@ -126,7 +123,7 @@ def send_invitation_emails(campaign_id: int) -> int:
     return sum(_request(invitation, reminder=False) for invitation in pending.order_by("pk"))
 
 
-@shared_task(**RETRY)
+@shared_task
 def send_reminders() -> int:
     """One reminder per unanswered invitation, `reminder_after_days` after its e-mail actually
     went (which the contact budget may have delayed), while it can still be answered. People who
@@ -146,7 +143,7 @@ def send_reminders() -> int:
     return sent
 
 
-@shared_task(**RETRY)
+@shared_task
 def send_due_waves() -> int:
     """Send the waves that are due: an active campaign's first wave once it starts, then every
     `repeat_every_days`. Returns how many people were invited."""

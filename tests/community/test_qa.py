@@ -417,7 +417,9 @@ class TestApi:
         question = make_question(alice)
         client = client_of(bob)
         response = client.post(
-            reverse("api-question-answer-create", args=[question.pk]), {"body": "Do this."}
+            reverse("api-question-answer-create", args=[question.pk]),
+            {"body": "Do this."},
+            content_type="application/json",
         )
         assert response.status_code == 201
         answer_id = response.json()["id"]
@@ -433,7 +435,9 @@ class TestApi:
     def test_empty_answer_is_400(self, client_of, alice, bob):
         question = make_question(alice)
         response = client_of(bob).post(
-            reverse("api-question-answer-create", args=[question.pk]), {"body": ""}
+            reverse("api-question-answer-create", args=[question.pk]),
+            {"body": ""},
+            content_type="application/json",
         )
         assert response.status_code == 400 and "body" in response.json()
 

@@ -184,19 +184,15 @@ def test_last_used_is_tracked(api, token, alice):
 
 
 def test_throttled_per_token(api, alice, settings):
-    from rest_framework.settings import api_settings
-
-    from apps.interactions.authentication import IntegrationThrottle
-
-    original = IntegrationThrottle.THROTTLE_RATES
-    IntegrationThrottle.THROTTLE_RATES = {**api_settings.DEFAULT_THROTTLE_RATES, "ingestion": "2/min"}
-    try:
-        codes = [
-            api.post(URL, {"events": [event(n, user_email=alice.email)]}, format="json").status_code
-            for n in range(3)
-        ]
-    finally:
-        IntegrationThrottle.THROTTLE_RATES = original
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "ingestion": "2/min"},
+    }
+    codes = [
+        api.post(URL, {"events": [event(n, user_email=alice.email)]}, format="json").status_code
+        for n in range(3)
+    ]
     assert codes == [200, 200, 429]
 
 
