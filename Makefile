@@ -40,11 +40,26 @@ lint: install
 # Security audit. bandit: medium and high severity findings fail (reviewed exceptions carry
 # `# nosec BXXX` beside the reason). pip-audit: every installed distribution but the editable
 # cairn itself, against PyPI's vulnerability feed; --strict fails on any package the feed cannot
-# answer for, so a broken feed never reads as "no known vulnerabilities". Where the feed cannot
-# be reached at all the audit fails too, unless AUDIT_FEED_OPTIONAL=1, which prints a warning
-# that the dependencies were NOT audited and goes on.
-FEED_PROBE = import importlib.metadata as m, urllib.request as u; \
-	u.urlopen("https://pypi.org/pypi/pip-audit/" + m.version("pip-audit") + "/json", timeout=30)
+# answer for, so a broken feed never reads as "no known vulnerabilities". FEED_PROBE asks the feed
+# for pip-audit's own release first: it exits 3 only when the feed cannot be reached (no route,
+# refused, timed out, or a 404 from a network that serves the package index only), and then the
+# audit fails too, unless AUDIT_FEED_OPTIONAL=1, which prints a warning that the dependencies were
+# NOT audited and goes on. Any other failure of the probe (pip-audit not installed, a TLS
+# certificate that does not verify, another HTTP error) fails the audit whatever the setting.
+define FEED_PROBE
+import importlib.metadata, ssl, sys, urllib.error, urllib.request
+
+url = f"https://pypi.org/pypi/pip-audit/{importlib.metadata.version('pip-audit')}/json"
+try:
+    urllib.request.urlopen(url, timeout=30).close()
+except (urllib.error.URLError, OSError) as error:
+    cause = error.reason if isinstance(error, urllib.error.URLError) else error
+    if isinstance(error, urllib.error.HTTPError) and error.code != 404 or isinstance(cause, ssl.SSLError):
+        raise
+    print(f"{url}: {error}", file=sys.stderr)
+    sys.exit(3)
+endef
+export FEED_PROBE
 
 audit: install
 	@echo "$(BIN)/bandit -r apps config --severity-level medium"
@@ -53,10 +68,14 @@ audit: install
 	@$(BIN)/bandit -r apps config --severity-level medium --quiet 2>$(VENV)/bandit.log; \
 		status=$$?; grep -v "nosec encountered" $(VENV)/bandit.log >&2; exit $$status
 	$(BIN)/pip freeze --all --exclude-editable > $(VENV)/audit-requirements.txt
-	@if $(BIN)/python -c '$(FEED_PROBE)' 2>/dev/null; then \
+	@probe=0; $(BIN)/python -c "$$FEED_PROBE" || probe=$$?; \
+	if [ $$probe -eq 0 ]; then \
 		echo "$(BIN)/pip-audit --strict -r $(VENV)/audit-requirements.txt"; \
 		$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
 			-r $(VENV)/audit-requirements.txt; \
+	elif [ $$probe -ne 3 ]; then \
+		echo "The probe of PyPI's vulnerability feed failed (exit status $$probe, see above)." >&2; \
+		exit 1; \
 	elif [ "$(AUDIT_FEED_OPTIONAL)" = 1 ]; then \
 		echo "WARNING: PyPI's vulnerability feed (pypi.org/pypi/<name>/<version>/json) cannot be" >&2; \
 		echo "WARNING: reached from here: the dependencies were NOT audited by pip-audit." >&2; \

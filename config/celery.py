@@ -1,10 +1,11 @@
 """The Celery app. Without CELERY_BROKER_URL, tasks run eagerly in-process (see settings)."""
 
 import os
-from smtplib import SMTPException
 
 from celery import Celery, Task
-from django.db import InterfaceError, OperationalError
+from celery.utils.time import get_exponential_backoff_interval
+
+from apps.core.failures import is_transient
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -12,15 +13,36 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 class CairnTask(Task):
     """The base of every Cairn task: retried, with exponential backoff and jitter, when the
     database or the mail server fails for a moment (a dropped connection, a deadlock, a refused
-    SMTP session). With the settings' acks-late and reject-on-worker-lost, a task is acknowledged
-    only once it has run, so one interrupted half-way runs again from the start: every task is
-    written to be idempotent, claiming each piece of work in the transaction that does it."""
+    SMTP session, a 4xx answer; apps.core.failures.is_transient decides). A permanent failure, a
+    5xx refusal or a bug, is not retried: it fails the task at once and is logged. With the
+    settings' acks-late and reject-on-worker-lost, a task is acknowledged only once it has run,
+    so one interrupted half-way runs again from the start: every task is written to be
+    idempotent, claiming each piece of work in the transaction that does it.
 
-    autoretry_for = (OperationalError, InterfaceError, SMTPException, OSError)
-    retry_backoff = True  # 1 s, 2 s, 4 s, ... between attempts
-    retry_backoff_max = 600  # stays below the broker's visibility timeout
+    Celery's own `autoretry_for` matches exception classes only, and whether an SMTP refusal is
+    worth retrying depends on its code, so the retry is decided here instead."""
+
+    # The n-th retry waits a random 0 to 2**(n-1) s (full jitter), at most 10 minutes, which
+    # stays below the broker's visibility timeout.
+    retry_backoff_max = 600
     retry_jitter = True
     max_retries = 6
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            countdown = get_exponential_backoff_interval(
+                factor=1,
+                retries=self.request.retries,
+                maximum=self.retry_backoff_max,
+                full_jitter=self.retry_jitter,
+            )
+            # Raises Retry (the task runs again after `countdown`), or `exc` itself once
+            # max_retries is used up or when the task was called directly, not through Celery.
+            raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 app = Celery("cairn", task_cls=CairnTask)

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.accounts.throttles.FormThrottleMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -125,10 +126,13 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 INVITATION_VALID_FOR = timedelta(days=env.int("INVITATION_VALID_DAYS", default=7))
 
-# Reverse proxies in front of Cairn that append to X-Forwarded-For. 0 (the default) trusts no
-# header and uses the connection's address; behind one load balancer set 1. Sign-in lockouts
-# and API throttles key on the client address this gives, so it must not be forgeable.
-TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+# Reverse proxies in front of Cairn that append the client's address to X-Forwarded-For and say
+# in X-Forwarded-Proto whether it came over https. Production (DEBUG off) assumes one TLS-terminating
+# load balancer: 1. Set 0 when clients reach Cairn directly (and Cairn serves TLS itself): then
+# neither header is trusted. Sign-in lockouts and throttles key on the client address this gives,
+# so it must match the deployment: too low and every client shares the proxy's address, too high
+# and clients pick their own.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0 if DEBUG else 1)
 
 # Sign-in brute force (django-axes): 5 failed attempts for one address from one IP lock that
 # pair out for 15 minutes. Keyed on the pair, not on either alone: customers' people sit behind
@@ -150,6 +154,23 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "apps.accounts.throttles.login_username"
 # Sign-ins are logged by the interaction log already; keep only the failures and lockouts.
 AXES_DISABLE_ACCESS_LOG = True
+# axes' handler plus caps per client network and per address (see apps.accounts.lockouts).
+AXES_HANDLER = "apps.accounts.lockouts.SignInHandler"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockouts.lockout_response"
+
+# Counted limits on abuse-prone actions: scope -> (events, window). A client network is an IPv4
+# address or an IPv6 /64. Over a sign-in cap, sign-ins are refused before any password is checked;
+# over a reset cap, the "check your inbox" page still shows but no e-mail goes out.
+# - signin-network: failed sign-ins from one network, for any addresses (password spraying). High
+#   enough for an office behind one NAT: a person's own typos stop counting once they sign in.
+# - signin-address: failed sign-ins for one address from anywhere (a botnet, a rotating /64).
+# - reset-address / reset-network: password-reset requests for one address / from one network.
+ABUSE_LIMITS = {
+    "signin-network": (env.int("LOGIN_NETWORK_FAILURE_LIMIT", default=20), timedelta(minutes=15)),
+    "signin-address": (env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30), timedelta(hours=1)),
+    "reset-address": (env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=3), timedelta(hours=1)),
+    "reset-network": (env.int("PASSWORD_RESET_NETWORK_LIMIT", default=20), timedelta(hours=1)),
+}
 
 # The contact budget: automated messages per person in any rolling 7 days (transactional e-mails
 # are exempt), and how long a held message may wait before it is dropped as stale.
@@ -176,9 +197,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# The cache holds API throttle counters and short-lived guards (view de-duplication, recompute
-# presses). Per process by default; with several gunicorn workers set CACHE_URL=redis://host:6379/1
-# so that every worker counts against the same limits.
+# The cache holds throttle and abuse-limit counters and short-lived guards (view de-duplication,
+# recompute presses). Per process by default; with several gunicorn workers set
+# CACHE_URL=redis://host:6379/1 so that every worker counts against the same limits.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # E-mail: console unless EMAIL_URL says otherwise (smtp://user:pass@host:587, etc.).
@@ -234,6 +255,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],
     # Every API operation is throttled: per person when signed in, per client address when not;
     # the ingestion endpoint per integration token instead (apps.interactions.authentication).
+    # Form posts of signed-in people count against the same "user" budget
+    # (apps.accounts.throttles.FormThrottleMiddleware).
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.accounts.throttles.UserThrottle",
         "apps.accounts.throttles.AnonThrottle",
@@ -299,7 +322,8 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the proxy, requests reach Cairn over plain HTTP; its header says whether the client used https.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

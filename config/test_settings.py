@@ -1,9 +1,11 @@
 """Settings for the test suite: production settings with test-only conveniences.
 
 DEBUG stays off (as pytest-django forces) so tests see production behaviour; only what a test
-client over plain HTTP cannot do (HTTPS redirects, secure-only cookies) is relaxed. Sign-in
-lockouts (django-axes) stay on: tests sign people in with force_login, since Client.login() calls
-authenticate() without a request, which django-axes refuses; lockout tests post the real form.
+client over plain HTTP cannot do (HTTPS redirects, secure-only cookies) is relaxed. The test client
+reaches Cairn directly, with no proxy in front: TRUSTED_PROXIES is 0 (tests of the proxy path set
+it). Sign-in lockouts (django-axes) stay on: tests sign people in with force_login, since
+Client.login() calls authenticate() without a request, which django-axes refuses; lockout tests
+post the real form.
 """
 
 import os
@@ -13,6 +15,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("TRUSTED_PROXIES", "0")
 
 from config.settings import *  # noqa: F403
 

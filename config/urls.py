@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from apps.accounts import views as account_views
 from apps.accounts.urls import api_urlpatterns as accounts_api
 from apps.analytics.urls import api_urlpatterns as analytics_api
 from apps.assessments.urls import api_urlpatterns as assessments_api
@@ -15,6 +16,28 @@ from apps.notifications.urls import api_urlpatterns as notifications_api
 from apps.roadmap.urls import api_urlpatterns as roadmap_api
 from apps.surveys.urls import api_urlpatterns as surveys_api
 from config import views
+
+# django.contrib.auth.urls, with Cairn's throttled reset request and lockout-aware password change.
+auth_urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, extra_context={"show_demo_logins": settings.SHOW_DEMO_LOGINS}
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password_change/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
 
 api_v1 = [
     *accounts_api,
@@ -32,14 +55,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            redirect_authenticated_user=True, extra_context={"show_demo_logins": settings.SHOW_DEMO_LOGINS}
-        ),
-        name="login",
-    ),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include(auth_urlpatterns)),
     path("", include("apps.accounts.urls")),
     path("", include("apps.interactions.urls")),
     path("", include("apps.learning.urls")),

@@ -139,7 +139,7 @@ def _broker_status() -> str:
         return f"error: {exc.__class__.__name__}"
 
 
-UNAVAILABLE = "Cairn is temporarily unavailable. Please try again in a minute."
+UNAVAILABLE = "Cairn could not complete this request just now. Please try again in a minute."
 RETRY_AFTER_SECONDS = 30
 
 
@@ -158,9 +158,12 @@ def bad_request(request, exception):
 def server_error(request):
     """Django's last resort for an uncaught exception (handler500; Django has logged it already).
 
-    When the database is what failed (down, unreachable, a dropped connection), Cairn is
-    unavailable rather than broken: 503 with Retry-After, so people, browsers and load balancers
-    come back. The API answers in JSON, pages with a plain template that needs no database."""
+    When the database is what failed, Cairn is unavailable for the moment rather than broken:
+    503 with Retry-After, so people, browsers and load balancers come back. That covers a
+    database that is down or unreachable, a dropped connection, and a transaction the database
+    gave up on (a deadlock, a statement timeout, a serialization failure), so the wording says
+    only that the request could not be completed. The API answers in JSON, pages with a plain
+    template that needs no database."""
     unavailable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
     status = 503 if unavailable else 500
     if request.path.startswith("/api/"):

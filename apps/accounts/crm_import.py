@@ -56,7 +56,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import PurePath
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -796,8 +796,8 @@ def import_job_run(*, job_id: int) -> None:
             )
     except ImportFileError as exc:
         _finish(job_id, status=ImportStatus.FAILED, errors=[{"row": None, "column": "", "message": str(exc)}])
-    except OperationalError:
-        raise  # the database is unreachable: the task retries
+    except (OperationalError, InterfaceError):
+        raise  # the database failed for a moment (down, a dropped connection): the task retries
     except IntegrityError:
         logger.warning("CRM import %s conflicted with a concurrent change", job_id, exc_info=True)
         message = "The data changed while the import ran, so nothing was written. Upload the file again."

@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
 from apps.accounts.models import CUSTOMER_ROLES, ImportKind, Segment
@@ -57,3 +59,20 @@ class CrmImportForm(forms.Form):
         help_text="A CSV file in UTF-8, up to 5 MB, with the column names in its first row.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's password change, with the current password checked through authenticate(): wrong
+    guesses count towards sign-in lockouts (django-axes), so a borrowed session cannot be used to
+    try password after password, and a locked-out person cannot confirm one either."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        confirmed = authenticate(self.request, username=self.user.get_username(), password=old_password)
+        if confirmed is None or confirmed.pk != self.user.pk:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password

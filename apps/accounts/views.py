@@ -1,19 +1,32 @@
-"""HTML pages for people and accounts: team management, invitations, customer lists for staff."""
+"""HTML pages for people and accounts: team management, invitations, customer lists for staff,
+and the password pages Cairn changes from Django's."""
+
+import logging
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from apps.accounts import crm_import, selectors, services
-from apps.accounts.forms import AccountFilterForm, CrmImportForm, InvitationAcceptForm, InvitationForm
+from apps.accounts.forms import (
+    AccountFilterForm,
+    CrmImportForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    PasswordChangeForm,
+)
 from apps.accounts.models import ImportJob, ImportKind, Invitation
 from apps.accounts.permissions import cs_manager_required, customer_admin_required, staff_required
+from apps.accounts.throttles import Limit, client_ip, client_network
+
+logger = logging.getLogger(__name__)
 
 
 @customer_admin_required
@@ -173,3 +186,33 @@ def crm_import_template(request, kind):
     response = HttpResponse(crm_import.template_csv(kind=kind), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cairn-{kind}-import.csv"'
     return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, limited per client network and per address (ABUSE_LIMITS
+    "reset-network", "reset-address"), so nobody can have Cairn mail an inbox without end. Over a
+    limit the same "check your inbox" page follows and no e-mail goes out, so the answer still says
+    nothing about which addresses have an account."""
+
+    def form_valid(self, form):
+        network, per_network = client_network(client_ip(self.request)), Limit("reset-network")
+        if network and per_network.hit(network) > per_network.limit:
+            logger.warning("Password reset refused: too many requests from %s.", network)
+            return HttpResponseRedirect(self.get_success_url())
+        # Counted only while the network is within its limit, so a refused client cannot use up the
+        # allowance of someone else's address.
+        address, per_address = form.cleaned_data["email"].strip().lower(), Limit("reset-address")
+        if per_address.hit(address) > per_address.limit:
+            logger.warning("Password reset refused: too many requests for one address.")
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, confirming the current password through authenticate() (see
+    PasswordChangeForm), so wrong guesses count towards lockouts."""
+
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
@@ -13,6 +15,9 @@ from django.utils import timezone
 
 from apps.assessments import services
 from apps.assessments.models import Award
+from apps.core.failures import is_permanent_send_failure, send_failure_summary
+
+logger = logging.getLogger(__name__)
 
 SUBJECTS = {
     "earned": "You are certified: {title}",
@@ -49,21 +54,42 @@ def award_email(*, award_id: int, template: str) -> None:
 
 @shared_task
 def send_certification_reminders() -> int:
-    """Remind holders before their certification expires, once per award (daily beat)."""
+    """Remind holders before their certification expires, once per award (daily beat).
+
+    Each reminder is claimed (reminder_sent_at) in the transaction that sends it. A transient
+    failure rolls back that claim and fails the run, which Celery retries; a permanent one (the
+    mail server refuses that address) is logged and keeps the claim, so the holder is not tried
+    again every day, and the others still get theirs."""
     now = timezone.now()
     candidates = Award.objects.filter(
         revoked_at__isnull=True,
         reminder_sent_at__isnull=True,
         expires_at__gt=now,
         expires_at__lte=now + timedelta(days=366),
-    ).values_list("pk", "expires_at", "certification__reminder_days")
-    due = [pk for pk, expires_at, days in candidates if expires_at <= now + timedelta(days=days)]
+    ).values_list("pk", "user_id", "expires_at", "certification__reminder_days")
+    due = [
+        (pk, user_id)
+        for pk, user_id, expires_at, days in candidates
+        if expires_at <= now + timedelta(days=days)
+    ]
     sent = 0
-    for pk in due:
+    for pk, user_id in due:
         with transaction.atomic():
             if not Award.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now):
                 continue
-            award_email(award_id=pk, template="reminder")
+            try:
+                award_email(award_id=pk, template="reminder")
+            except SMTPException as exc:
+                if not is_permanent_send_failure(exc):
+                    raise
+                logger.warning(
+                    "Certification reminder for user %s (award %s) refused by the mail server "
+                    "(%s); not retried.",
+                    user_id,
+                    pk,
+                    send_failure_summary(exc),
+                )
+                continue
             sent += 1
     return sent
 

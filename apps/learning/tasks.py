@@ -5,7 +5,9 @@ straight out; the weekly digest is automated and goes through the contact budget
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
+from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
@@ -16,10 +18,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.failures import is_permanent_send_failure, send_failure_summary
 from apps.learning import selectors
 from apps.learning.calendar import session_ics
 from apps.learning.models import LearningPreference, LiveSession, Registration, RegistrationStatus
 from apps.notifications.services import contact_request, contact_sender_register
+
+logger = logging.getLogger(__name__)
 
 DIGEST_SALT = "learning.digest-unsubscribe"
 
@@ -90,7 +95,11 @@ def send_session_reminders() -> int:
     """Remind registered people of sessions starting in the next 24 hours, once each.
 
     Each reminder is claimed with a conditional UPDATE before it is sent, so a retried or
-    overlapping run never sends the same reminder twice.
+    overlapping run never sends the same reminder twice. A transient failure (the mail server
+    is away) rolls back that person's claim and fails the run, which Celery retries; the
+    reminders already sent stay sent. A permanent one (the server refuses that address) is
+    logged and keeps the claim, so that person is not tried again, and the others still get
+    theirs.
     """
     now = timezone.now()
     due = Registration.objects.filter(
@@ -99,16 +108,28 @@ def send_session_reminders() -> int:
         session__starts_at__gt=now,
         session__starts_at__lte=now + timedelta(hours=24),
         session__cancelled_at__isnull=True,
-    ).values_list("pk", flat=True)
+    ).values_list("pk", "user_id")
     sent = 0
-    for pk in list(due):
+    for pk, user_id in list(due):
         with transaction.atomic():
             claimed = Registration.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(
                 reminder_sent_at=now
             )
             if not claimed:
                 continue
-            registration_email(registration_id=pk, template="reminder")
+            try:
+                registration_email(registration_id=pk, template="reminder")
+            except SMTPException as exc:
+                if not is_permanent_send_failure(exc):
+                    raise
+                logger.warning(
+                    "Session reminder for user %s (registration %s) refused by the mail server "
+                    "(%s); not retried.",
+                    user_id,
+                    pk,
+                    send_failure_summary(exc),
+                )
+                continue
             sent += 1
     return sent
 

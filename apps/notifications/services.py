@@ -3,8 +3,10 @@ and the contact budget every automated message to a person goes through."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from functools import partial
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,6 +15,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.failures import is_permanent_send_failure, send_failure_summary
 from apps.notifications import senders
 from apps.notifications.models import (
     PRIORITY,
@@ -23,6 +26,8 @@ from apps.notifications.models import (
     EmailOptOut,
     Notification,
 )
+
+logger = logging.getLogger(__name__)
 
 # A granted message not delivered after this long lost its task (the process died between the
 # commit and queuing it, or its retries ran out): the hourly release queues it again, until it
@@ -174,7 +179,8 @@ def contact_deliver(*, contact_id: int) -> bool:
     """Send one granted message, at most once: the row is claimed (delivered_at) in the same
     transaction as the send, so a failed send releases the claim and a retry sends it. A sender
     with nothing to send any more drops the message, which then stops counting against the
-    budget. Returns whether a message went out."""
+    budget; so does a permanent refusal by the mail server (a 5xx code: sending it again would
+    fail the same way), which is logged. Returns whether a message went out."""
     from apps.notifications import tasks  # noqa: F401  (registers the notifications' own sender)
 
     with transaction.atomic():
@@ -185,7 +191,20 @@ def contact_deliver(*, contact_id: int) -> bool:
             return False
         contact = Contact.objects.get(pk=contact_id)
         send = senders.get(contact.payload["send"])
-        if send(**contact.payload.get("kwargs", {})) is False:
+        try:
+            delivered = send(**contact.payload.get("kwargs", {}))
+        except SMTPException as exc:
+            if not is_permanent_send_failure(exc):
+                raise
+            logger.warning(
+                "Message %s (%s) to user %s refused by the mail server (%s); dropped, not retried.",
+                contact_id,
+                contact.kind,
+                contact.user_id,
+                send_failure_summary(exc),
+            )
+            delivered = False
+        if delivered is False:
             Contact.objects.filter(pk=contact_id).update(status=ContactStatus.DROPPED, delivered_at=None)
             return False
     return True

@@ -1,7 +1,8 @@
 """Celery tasks of the surveys app: thin and idempotent. Invitation and reminder e-mails go
 through the contact budget (apps.notifications), once per invitation; the sender claims each
 e-mail with a conditional UPDATE before it is sent, so a retried or overlapping run never sends
-it twice; if sending fails, the claim rolls back with it and the retry sends it."""
+it twice; if sending fails for a moment, the claim rolls back with it and the retry sends it (a
+permanent refusal by the mail server drops that one message: see contact_deliver)."""
 
 from __future__ import annotations
 

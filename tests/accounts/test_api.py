@@ -45,5 +45,7 @@ def test_renewals_for_staff(client_of, csm, account_a):
 
 
 def test_api_is_read_only(client_of, csm, account_a):
-    response = client_of(csm).post(reverse("api-account-list"), {"name": "x"})
+    response = client_of(csm).post(
+        reverse("api-account-list"), {"name": "x"}, content_type="application/json"
+    )
     assert response.status_code == 405

@@ -3,8 +3,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from celery.exceptions import Retry
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.urls import reverse
 
 from apps.accounts import crm_import
@@ -422,6 +423,24 @@ class TestImportJobRun:
         assert job.status == "failed"
         assert "unexpected error; nothing was written" in job.errors[0]["message"]
         assert Account.objects.count() == 1
+
+    @pytest.mark.parametrize(
+        "error",
+        [OperationalError("server closed the connection"), InterfaceError("connection already closed")],
+    )
+    def test_a_database_failure_is_retried_not_failed(self, run, monkeypatch, error):
+        def lost(*args, **kwargs):
+            raise error
+
+        with monkeypatch.context() as patched:
+            patched.setattr(Account.objects, "bulk_create", lost)
+            with pytest.raises(Retry):  # the task is retried (eagerly here, so Retry surfaces)
+                run("accounts", ACCOUNTS_CSV)
+        job = ImportJob.objects.get()
+        assert job.status == "running" and job.errors == [] and not Account.objects.exists()
+        import_job_run.delay(job_id=job.pk)  # the retry, once the database is back
+        job.refresh_from_db()
+        assert (job.status, job.created_count) == ("done", 3)
 
     def test_a_conflicting_change_while_running_fails_the_job_cleanly(self, run, monkeypatch):
         def conflict(*args, **kwargs):

@@ -410,7 +410,11 @@ class TestApi:
         question = make_question(alice, hidden=True)
         client = client_of(bob)
         assert client.get(reverse("api-question-detail", args=[question.pk])).status_code == 404
-        response = client.post(reverse("api-question-answer-create", args=[question.pk]), {"body": "x"})
+        response = client.post(
+            reverse("api-question-answer-create", args=[question.pk]),
+            {"body": "x"},
+            content_type="application/json",
+        )
         assert response.status_code == 404
 
     def test_answer_vote_and_accept(self, client_of, alice, bob):

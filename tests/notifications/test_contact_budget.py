@@ -4,7 +4,7 @@ that show what was sent and held."""
 
 import threading
 from datetime import timedelta
-from smtplib import SMTPException
+from smtplib import SMTPServerDisconnected
 
 import pytest
 from celery.exceptions import Retry
@@ -36,7 +36,7 @@ FLAKY = {"failures": 0}
 def _flaky(**kwargs) -> bool:
     if FLAKY["failures"]:
         FLAKY["failures"] -= 1
-        raise SMTPException("mail server down")
+        raise SMTPServerDisconnected("mail server down")
     return _record(**kwargs)
 
 

@@ -5,10 +5,15 @@ is rolled back when the module ends: two customer accounts (A: alice the learner
 customer admin, sam the executive sponsor; B: bob the learner, dana the customer admin), the
 vendor's content admin and CS manager, and one object of every kind a URL can point at. Each
 test runs in a savepoint inside it, so what a request writes is undone before the next test.
+
+Tests that need PostgreSQL or Redis are skipped without them (`requires_postgresql`,
+`skip_for_missing_service`), unless CAIRN_REQUIRE_SERVICES=1 (as CI sets it): then such a test
+fails instead, so a service that did not come up cannot make tests silently disappear.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -16,7 +21,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -24,11 +29,47 @@ from django.utils.http import urlsafe_base64_encode
 
 ROLES = ("anonymous", "alice", "bob", "carol", "sam", "content", "csm")
 
+# The start of the reason of every skip for want of PostgreSQL or Redis.
+SERVICE_MISSING = "service missing: "
+
+
+def requires_postgresql(why: str):
+    """Mark a test (or, in `pytestmark`, a module) that needs PostgreSQL: skipped on any other
+    database, and failed there when CAIRN_REQUIRE_SERVICES=1."""
+    return pytest.mark.skipif(
+        connection.vendor != "postgresql", reason=f"{SERVICE_MISSING}PostgreSQL ({why})"
+    )
+
+
+def skip_for_missing_service(what: str):
+    """Skip the running test because `what` (a service) cannot be reached; with
+    CAIRN_REQUIRE_SERVICES=1 the test fails instead."""
+    pytest.skip(f"{SERVICE_MISSING}{what}")
+
+
+def _services_required() -> bool:
+    return os.environ.get("CAIRN_REQUIRE_SERVICES") == "1"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With CAIRN_REQUIRE_SERVICES=1, a skip for want of a service is reported as a failure."""
+    report = yield
+    if report.skipped and _services_required() and isinstance(report.longrepr, tuple):
+        path, line, reason = report.longrepr
+        if SERVICE_MISSING in reason:
+            report.outcome = "failed"
+            report.longrepr = (
+                f"{path}:{line}: {reason.removeprefix('Skipped: ')}, "
+                "and CAIRN_REQUIRE_SERVICES=1 does not allow skipping for that"
+            )
+    return report
+
 
 def _build_world() -> SimpleNamespace:
     from apps.accounts.models import ImportJob
     from apps.accounts.services import invitation_create
-    from apps.assessments.models import PointEntry, SkillResult
+    from apps.assessments.models import Option, PointEntry, SkillResult
     from apps.community.models import Answer, Flag, ProductArea, Question
     from apps.engagement.models import MomentOccurrence, Objective, SuccessPlan, Task
     from apps.interactions.models import Interaction
@@ -81,7 +122,7 @@ def _build_world() -> SimpleNamespace:
     # Learning: an article, a course with lessons, a path over both, a live session.
     w.article = ContentItemFactory()
     w.course = ContentItemFactory(course=True)
-    w.lesson = w.course.lessons.order_by("position").first()
+    w.lesson, w.next_lesson = w.course.lessons.order_by("position")[:2]
     w.session = LiveSessionFactory()
     w.path = LearningPathFactory(steps=[w.article, w.course])
     w.step = w.path.steps.order_by("position").first()
@@ -98,6 +139,14 @@ def _build_world() -> SimpleNamespace:
     w.open_attempt_a = AttemptFactory(user=w.alice, assessment=w.assessment, open=True)
     w.graded_attempt_a = AttemptFactory(user=w.alice, assessment=AssessmentFactory())
     w.open_attempt_b = AttemptFactory(user=w.bob, assessment=w.assessment, open=True)
+    for attempt in (w.open_attempt_a, w.open_attempt_b):  # the options shown, as a real start keeps them
+        attempt.option_order = {
+            str(question_id): list(
+                Option.objects.filter(question_id=question_id).order_by("pk").values_list("pk", flat=True)
+            )
+            for question_id in attempt.question_order
+        }
+        attempt.save(update_fields=["option_order"])
     w.graded_attempt_b = AttemptFactory(user=w.bob, assessment=w.graded_attempt_a.assessment)
     w.certification = CertificationFactory(assessments=[w.assessment])
     w.award_a = AwardFactory(certification=w.certification, user=w.alice)

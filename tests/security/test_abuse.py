@@ -12,12 +12,15 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail, signing
+from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts import services as account_services
 from apps.accounts.models import Invitation, User
+from apps.community.models import Vote
 from apps.interactions import services as interaction_services
 from apps.interactions.models import Interaction
 from apps.learning import services as learning_services
@@ -27,7 +30,8 @@ from apps.notifications.models import EmailOptOut
 from apps.notifications.tasks import unsubscribe_url
 from apps.surveys import tokens
 from apps.surveys.models import Response, SurveyOptOut
-from tests.factories import PASSWORD
+from tests.community.factories import IdeaFactory
+from tests.factories import PASSWORD, UserFactory
 from tests.surveys.factories import InvitationFactory
 
 LOGIN = reverse("login")
@@ -89,7 +93,7 @@ class TestLoginLockout:
         assert sign_in(client, alice.email, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.99").status_code == 429
 
     def test_behind_a_trusted_proxy_the_address_it_saw_counts(self, client, alice, settings):
-        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+        settings.TRUSTED_PROXIES = 1
         for n in range(5):
             # The client forges the left part; the proxy appends the address it really saw.
             sign_in(
@@ -99,6 +103,24 @@ class TestLoginLockout:
         assert locked.status_code == 429
         elsewhere = sign_in(client, alice.email, PASSWORD, ip="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
         assert elsewhere.status_code == 302
+
+    @pytest.mark.parametrize(
+        ("forwarded", "counted_as"),
+        [
+            ("not-an-address", "10.0.0.1"),
+            ("192.0.2.44:5678", "192.0.2.44"),
+            ("[2001:DB8::7]:443", "2001:db8::7"),
+            ("198.51.100.7, 300.1.2.3", "10.0.0.1"),
+        ],
+    )
+    def test_a_forwarded_for_that_is_no_address_does_not_break_sign_in(
+        self, client, alice, settings, forwarded, counted_as
+    ):
+        # The proxy's element is stored in an inet column on PostgreSQL: garbage there was a 500.
+        settings.TRUSTED_PROXIES = 1
+        response = sign_in(client, alice.email, WRONG, ip="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+        assert response.status_code == 200 and "correct email" in response.text.lower()
+        assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == [counted_as]
 
     def test_success_forgets_earlier_failures(self, client, alice):
         fail(client, alice.email, 4)
@@ -132,6 +154,107 @@ class TestLoginLockout:
         assert response.status_code == 429 and signed_in_as(client) is None
 
 
+def spray(client, count, ip="192.0.2.10"):
+    """One wrong password each for `count` different addresses: no pair is ever locked."""
+    return [sign_in(client, f"person{n}@example.com", WRONG, ip).status_code for n in range(count)]
+
+
+class TestSignInCaps:
+    """Caps on top of the pair lockout: failures per client network, and per address from anywhere."""
+
+    def test_the_limits(self, settings):
+        assert settings.ABUSE_LIMITS["signin-network"] == (20, timedelta(minutes=15))
+        assert settings.ABUSE_LIMITS["signin-address"] == (30, timedelta(hours=1))
+
+    def test_one_network_cannot_try_a_password_on_every_address(self, client, carol):
+        assert spray(client, 20) == [200] * 19 + [429]
+        refused = sign_in(client, carol.email, PASSWORD)
+        assert refused.status_code == 429 and signed_in_as(client) is None
+        assert "come from your network" in refused.text and "within 15 minutes" in refused.text
+        elsewhere = sign_in(client, carol.email, PASSWORD, ip="198.51.100.7")
+        assert elsewhere.status_code == 302 and signed_in_as(client) == str(carol.pk)
+
+    def test_an_ipv6_client_cannot_rotate_through_its_64(self, client, carol):
+        codes = [
+            sign_in(client, f"p{n}@example.com", WRONG, f"2001:db8:1:2::{n + 1:x}").status_code
+            for n in range(20)
+        ]
+        assert codes[-1] == 429
+        assert sign_in(client, carol.email, PASSWORD, "2001:db8:1:2:ffff::1").status_code == 429
+        assert sign_in(client, carol.email, PASSWORD, "2001:db8:1:3::1").status_code == 302
+
+    def test_one_address_cannot_be_guessed_from_many_networks(self, client, alice, carol):
+        # Four tries from each of eight addresses: never enough to lock a pair.
+        codes = [sign_in(client, alice.email, WRONG, f"198.51.100.{n // 4}").status_code for n in range(30)]
+        assert codes == [200] * 29 + [429]
+        refused = sign_in(client, alice.email, PASSWORD, "203.0.113.9")
+        assert refused.status_code == 429 and signed_in_as(client) is None
+        assert "from more than one place" in refused.text and "within 60 minutes" in refused.text
+        # The networks themselves are not blocked for others.
+        assert sign_in(client, carol.email, PASSWORD, "198.51.100.0").status_code == 302
+
+    def test_a_colleague_signing_in_does_not_wipe_the_network_count(self, client, carol):
+        assert spray(client, 19) == [200] * 19
+        assert sign_in(client, carol.email, PASSWORD).status_code == 302
+        client.post(reverse("logout"))
+        assert spray(client, 1) == [429]
+
+    def test_people_s_own_typos_stop_counting_once_they_are_in(self, client, account_a):
+        # Five colleagues behind one office address, four typos each: twenty failures in all.
+        for person in UserFactory.create_batch(5, account=account_a):
+            assert fail(client, person.email, 4) == [200] * 4
+            assert sign_in(client, person.email, PASSWORD).status_code == 302, person
+            client.post(reverse("logout"))
+
+    def test_refused_attempts_are_not_counted(self, client, alice, carol):
+        fail(client, alice.email, 5)
+        fail(client, alice.email, 30)  # all refused by the pair lockout, no password checked
+        assert sign_in(client, carol.email, PASSWORD).status_code == 302
+
+    def test_support_can_lift_the_caps(self, client, alice):
+        spray(client, 20)
+        call_command("axes_reset_ip", "192.0.2.10")
+        assert sign_in(client, alice.email, PASSWORD).status_code == 302
+        client.post(reverse("logout"))
+        for n in range(30):
+            sign_in(client, alice.email, WRONG, f"198.51.100.{n // 4}")
+        call_command("axes_reset_username", alice.email)
+        assert sign_in(client, alice.email, PASSWORD, "203.0.113.9").status_code == 302
+
+
+NEW_PASSWORD = "a-brand-new-pass-42"
+
+
+class TestPasswordChange:
+    """The current password is confirmed through authenticate(), so guesses count like sign-ins."""
+
+    @staticmethod
+    def change(client, old):
+        return client.post(
+            reverse("password_change"),
+            {"old_password": old, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        )
+
+    def test_the_right_current_password_changes_it(self, client_of, alice):
+        response = self.change(client_of(alice), PASSWORD)
+        assert response.status_code == 302 and response.url == reverse("password_change_done")
+        alice.refresh_from_db()
+        assert alice.check_password(NEW_PASSWORD)
+
+    def test_wrong_current_passwords_lock_it_like_a_sign_in(self, client_of, alice):
+        client = client_of(alice)
+        for _ in range(4):
+            response = self.change(client, WRONG)
+            assert response.status_code == 200 and "old password was entered incorrectly" in response.text
+        locked = self.change(client, WRONG)
+        assert locked.status_code == 429 and "Too many sign-in attempts" in locked.text
+        assert self.change(client, PASSWORD).status_code == 429
+        alice.refresh_from_db()
+        assert alice.check_password(PASSWORD)
+        # The same pause covers signing in as alice from there.
+        assert sign_in(Client(), alice.email, PASSWORD, ip="127.0.0.1").status_code == 429
+
+
 # --- API throttles -------------------------------------------------------------------------------
 
 
@@ -163,7 +286,8 @@ class TestApiThrottles:
             "apps.accounts.throttles.AnonThrottle",
         ]
         assert set(framework["DEFAULT_THROTTLE_RATES"]) >= {"user", "anon", "ingestion", "survey"}
-        assert framework["NUM_PROXIES"] == 0
+        # The test client reaches Cairn directly (production defaults to one proxy: test_deploy.py).
+        assert settings.TRUSTED_PROXIES == framework["NUM_PROXIES"] == 0
 
     def test_a_person_is_throttled_wherever_they_call_from(self, rates, alice, bob):
         rates(user="3/min")
@@ -211,6 +335,25 @@ class TestApiThrottles:
         assert Interaction.objects.filter(source="telemetry").count() == 2
 
 
+class TestFormPosts:
+    def test_form_posts_share_the_person_s_api_budget(self, rates, client_of, alice, bob):
+        rates(user="3/min")
+        idea = IdeaFactory()
+        vote = reverse("idea_vote", args=[idea.pk])
+        client = client_of(alice)
+        assert api_as(alice).get(reverse("api-me")).status_code == 200
+        assert [client.post(vote).status_code for _ in range(2)] == [302, 302]  # voted, unvoted
+        refused = client.post(vote)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        assert "That was a lot at once" in refused.text
+        assert not Vote.objects.filter(idea=idea, user=alice).exists()
+        assert api_as(alice).get(reverse("api-me")).status_code == 429
+        # Reading is not a form post; other people have their own budget.
+        assert client.get(idea.get_absolute_url()).status_code == 200
+        assert client_of(bob).post(vote).status_code == 302
+        assert Vote.objects.filter(idea=idea, user=bob).exists()
+
+
 # --- Password reset and invitation links ---------------------------------------------------------
 
 
@@ -254,6 +397,36 @@ class TestPasswordResetLinks:
     def test_a_tampered_link_is_refused(self, client, alice):
         link = reset_link(client, alice)
         assert "This link no longer works" in choose_password(client, link[:-3] + "zz/").text
+
+
+def ask_reset(client, email, ip):
+    response = client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=ip)
+    assert response.status_code == 302 and response.url == reverse("password_reset_done")
+    return response
+
+
+class TestPasswordResetRequests:
+    """Reset requests are limited per address and per client network; the answer never changes."""
+
+    def test_the_limits(self, settings):
+        assert settings.ABUSE_LIMITS["reset-address"] == (3, timedelta(hours=1))
+        assert settings.ABUSE_LIMITS["reset-network"] == (20, timedelta(hours=1))
+
+    def test_one_address_gets_at_most_three_emails_an_hour(self, client, alice):
+        for n in range(5):
+            ask_reset(client, alice.email.upper() if n % 2 else alice.email, f"198.51.100.{n}")
+        assert [m.to for m in mail.outbox] == [[alice.email]] * 3
+
+    def test_one_network_may_ask_twenty_times_an_hour(self, client, alice):
+        for n in range(20):
+            ask_reset(client, f"nobody{n}@example.com", "192.0.2.10")
+        for _ in range(3):
+            ask_reset(client, alice.email, "192.0.2.10")
+        assert "Check your inbox" in client.get(reverse("password_reset_done")).text
+        assert mail.outbox == []
+        # The refused requests did not use up alice's own allowance.
+        ask_reset(client, alice.email, "198.51.100.7")
+        assert [m.to for m in mail.outbox] == [[alice.email]]
 
 
 def accept(client, token, name="New Person", password="a-long-unusual-pass-123"):  # noqa: S107

@@ -10,15 +10,22 @@ late and given back when their pool process dies; the task runs again and every 
 exactly one reminder. Without acks-late (or without reject-on-worker-lost, for a lost pool
 process) the message is gone and three people get no reminder: both tests then fail.
 
+Redis gives an unacknowledged message to another consumer once the visibility timeout has passed.
+The whole-worker test shortens it to two seconds, as that is all that brings the message back
+after a lost worker. The pool-process test keeps production's hour, so that the only way the
+task comes back within the test is the surviving parent rejecting it at once.
+
 PostgreSQL only (the worker is another process and needs the committed test database); skipped
-when no Redis answers. The broker is CELERY_BROKER_URL (CI: redis://127.0.0.1:6379/15) or Redis
-database 14, on a queue of its own that is removed afterwards.
+when no Redis answers (both skips fail instead with CAIRN_REQUIRE_SERVICES=1, as in CI). The
+broker is CELERY_BROKER_URL (CI: redis://127.0.0.1:6379/15) or Redis database 14, on a queue of
+its own that is removed afterwards.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -38,15 +45,17 @@ from django.utils import timezone
 from apps.learning.models import Registration
 from tests.factories import UserFactory
 from tests.learning.factories import LiveSessionFactory, RegistrationFactory
+from tests.security.conftest import requires_postgresql, skip_for_missing_service
 
 BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/14"
-VISIBILITY_TIMEOUT = 2  # seconds; production keeps the default hour (CELERY_VISIBILITY_TIMEOUT)
+SHORT_VISIBILITY_TIMEOUT = 2  # seconds, for the whole-worker test
+PRODUCTION_VISIBILITY_TIMEOUT = 3600  # the default of CELERY_VISIBILITY_TIMEOUT
 TASK = "apps.learning.tasks.send_session_reminders"
 PEOPLE = 6
 LOCKED = 3  # the worker blocks on the fourth registration, after sending three reminders
 
 pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker process needs PostgreSQL"),
+    requires_postgresql("the worker process needs the committed test database"),
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -55,12 +64,12 @@ def _redis():
     import redis
 
     if not BROKER_URL.startswith("redis://"):
-        pytest.skip(f"needs a Redis broker, not {BROKER_URL.split(':', 1)[0]}")
+        skip_for_missing_service(f"a Redis broker (CELERY_BROKER_URL is {BROKER_URL.split(':', 1)[0]})")
     client = redis.Redis.from_url(BROKER_URL, socket_connect_timeout=1, socket_timeout=5)
     try:
         client.ping()
     except redis.RedisError:
-        pytest.skip(f"no Redis answers at {BROKER_URL}")
+        skip_for_missing_service(f"Redis (nothing answers at {BROKER_URL})")
     return client
 
 
@@ -85,17 +94,31 @@ class Broker:
     def send(self, task: str) -> None:
         self.app.send_task(task, queue=self.queue)
 
-    def unacked(self) -> dict[str, float]:
-        """Delivery tag -> when a worker took it, for this queue's unacknowledged messages."""
+    def state(self) -> tuple[dict[str, float], int]:
+        """This queue's unacknowledged messages (delivery tag -> when a worker took it) and the
+        number of messages waiting in it, read in one transaction: a message being given back
+        moves from the first to the second, and is never counted twice or missed."""
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.hgetall("unacked").zrange("unacked_index", 0, -1, withscores=True).llen(self.queue)
+            unacked, index, waiting = pipe.execute()
+        taken_at = dict(index)
         taken = {}
-        for tag, raw in self.client.hgetall("unacked").items():
+        for tag, raw in unacked.items():
             _payload, _exchange, routing_key = json.loads(raw)
             if routing_key == self.queue:
-                taken[tag] = self.client.zscore("unacked_index", tag) or 0.0
-        return taken
+                taken[tag] = taken_at.get(tag, 0.0)
+        return taken, waiting
+
+    def unacked(self) -> dict[str, float]:
+        return self.state()[0]
 
     def waiting(self) -> int:
         return self.client.llen(self.queue)
+
+    def held(self) -> int:
+        """How many messages of this queue the broker still has, taken or waiting."""
+        taken, waiting = self.state()
+        return len(taken) + waiting
 
     def cleanup(self) -> None:
         for tag in self.unacked():
@@ -111,7 +134,7 @@ class Broker:
 class Worker:
     """`celery -A config worker` in a process group of its own, on the pytest test database."""
 
-    def __init__(self, name: str, *, queue: str, outbox: Path, logs: Path):
+    def __init__(self, name: str, *, queue: str, outbox: Path, logs: Path, visibility_timeout: int):
         self.name = name
         self.application_name = f"cairn-test-{name}"
         db = connection.settings_dict
@@ -126,7 +149,7 @@ class Worker:
             "SECRET_KEY": "worker-test-only-not-secret",
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": BROKER_URL,
-            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+            "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
             # The file backend writes every e-mail the worker sends into `outbox`
             # (django-environ drops the first slash of the path, hence four).
             "EMAIL_URL": f"filemail:///{outbox}",
@@ -178,6 +201,12 @@ class Worker:
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
 
+    def received(self) -> int:
+        """How many times this worker has been given the task (its log's "Task ... received")."""
+        return len(
+            re.findall(rf"Task {re.escape(TASK)}\[[\w-]+\] received", self.log.read_text(errors="replace"))
+        )
+
 
 @pytest.fixture
 def broker():
@@ -188,13 +217,16 @@ def broker():
 
 @pytest.fixture
 def workers(broker, tmp_path):
-    """`workers(name)` starts a worker on this test's queue; all are stopped afterwards."""
+    """`workers(name, visibility_timeout=...)` starts a worker on this test's queue; all are
+    stopped afterwards."""
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     started: list[Worker] = []
 
-    def start(name: str) -> Worker:
-        worker = Worker(name, queue=broker.queue, outbox=outbox, logs=tmp_path)
+    def start(name: str, *, visibility_timeout: int) -> Worker:
+        worker = Worker(
+            name, queue=broker.queue, outbox=outbox, logs=tmp_path, visibility_timeout=visibility_timeout
+        )
         started.append(worker)
         return worker
 
@@ -244,7 +276,7 @@ def _kill_mid_task(broker, worker, registrations, *, kill):
             )
         except AssertionError:
             raise AssertionError(worker.output()) from None
-        assert broker.unacked(), "the worker took the message, but it must not be acknowledged yet"
+        assert broker.held() == 1, "the worker took the message, but it must not be acknowledged yet"
         kill()
         time.sleep(0.3)  # anything still running would have had the time to go on
         assert reminders_sent() == LOCKED
@@ -253,26 +285,30 @@ def _kill_mid_task(broker, worker, registrations, *, kill):
 def test_a_worker_killed_mid_task_is_replaced_and_the_work_completes_exactly_once(
     broker, workers, registrations
 ):
-    first = workers("first")
+    first = workers("first", visibility_timeout=SHORT_VISIBILITY_TIMEOUT)
     _kill_mid_task(broker, first, registrations, kill=first.kill)
     assert first.process.returncode == -signal.SIGKILL
     assert sum(emailed(workers.outbox).values()) == LOCKED
     # The killed worker's database session goes once the lock it waited for is released.
     wait_until(lambda: not first.backends(), timeout=15, what="the killed worker's session to end")
-    (taken_at,) = broker.unacked().values()
-    # Redis gives the message to another worker once the visibility timeout has passed.
-    time.sleep(max(0.0, taken_at + VISIBILITY_TIMEOUT + 0.2 - time.time()))
+    # The broker still has the message: taken by the dead worker, or already back in the queue if
+    # the visibility timeout has passed. A new worker gets it once the timeout has passed.
+    taken, waiting = broker.state()
+    assert len(taken) + waiting == 1
+    for taken_at in taken.values():
+        time.sleep(max(0.0, taken_at + SHORT_VISIBILITY_TIMEOUT + 0.2 - time.time()))
 
-    second = workers("second")
+    second = workers("second", visibility_timeout=SHORT_VISIBILITY_TIMEOUT)
     try:
         wait_until(
-            lambda: reminders_sent() == PEOPLE and not broker.unacked() and not broker.waiting(),
+            lambda: reminders_sent() == PEOPLE and not broker.held(),
             timeout=45,
             what="a new worker to finish the task and acknowledge it",
         )
     except AssertionError:
         raise AssertionError(second.output()) from None
     assert emailed(workers.outbox) == Counter({r.user.email: 1 for r in registrations})
+    assert second.received() == 1
     assert "succeeded" in second.output()
 
 
@@ -280,11 +316,13 @@ def test_a_killed_pool_process_gives_the_task_back_and_it_completes_exactly_once
     broker, workers, registrations
 ):
     """The pool process dies mid-task (the OOM killer picks it): with reject-on-worker-lost the
-    parent gives the message back to the broker at once, and a new pool process runs it again."""
-    worker = workers("survivor")
+    parent gives the message back to the broker at once, and a new pool process runs it again.
+    The visibility timeout is production's hour, so nothing else could bring the message back."""
+    worker = workers("survivor", visibility_timeout=PRODUCTION_VISIBILITY_TIMEOUT)
     killed = []
 
     def kill_the_child():
+        assert len(broker.unacked()) == 1 and worker.received() == 1
         (child,) = worker.children()
         os.kill(child, signal.SIGKILL)
         killed.append(child)
@@ -292,13 +330,19 @@ def test_a_killed_pool_process_gives_the_task_back_and_it_completes_exactly_once
     _kill_mid_task(broker, worker, registrations, kill=kill_the_child)
     try:
         wait_until(
-            lambda: reminders_sent() == PEOPLE and not broker.unacked() and not broker.waiting(),
+            lambda: worker.received() == 2,
+            timeout=15,
+            what="the worker to give the task back and receive it again",
+        )
+        wait_until(
+            lambda: reminders_sent() == PEOPLE and not broker.held(),
             timeout=45,
             what="the pool to run the task again and acknowledge it",
         )
-    except AssertionError:
-        raise AssertionError(worker.output()) from None
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{worker.output()}") from None
     assert worker.process.poll() is None, "the worker itself survives the loss of a pool process"
     assert killed and killed[0] not in worker.children()
+    assert worker.received() == 2
     assert emailed(workers.outbox) == Counter({r.user.email: 1 for r in registrations})
     assert "WorkerLostError" in worker.output()

@@ -42,8 +42,10 @@ def run(args, env):
     )
 
 
-def test_check_deploy_is_clean(production_env):
-    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env)
+@pytest.mark.parametrize("proxies", [None, "0"], ids=["behind-a-proxy", "direct"])
+def test_check_deploy_is_clean(production_env, proxies):
+    env = production_env if proxies is None else {**production_env, "TRUSTED_PROXIES": proxies}
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout, result.stdout
     assert "WARNING" not in result.stdout + result.stderr
@@ -77,6 +79,48 @@ print(json.dumps({name: getattr(s, name) for name in [
     assert s["SECURE_CONTENT_TYPE_NOSNIFF"] and s["SECURE_REFERRER_POLICY"] == "same-origin"
     assert s["X_FRAME_OPTIONS"] == "DENY"
     assert s["AXES_ENABLED"] and s["AUTHENTICATION_BACKENDS"][0] == "axes.backends.AxesStandaloneBackend"
+
+
+PROXY_PROBE = """
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.test import Client, RequestFactory, override_settings
+from apps.accounts.throttles import client_ip
+storages = {**settings.STORAGES, "staticfiles": {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+headers = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_FOR": "203.0.113.5, 198.51.100.7"}
+with override_settings(STORAGES=storages):
+    page = Client(REMOTE_ADDR="10.0.0.2").get("/accounts/login/", **headers)
+print(json.dumps({
+    "proxies": settings.TRUSTED_PROXIES,
+    "ssl_header": settings.SECURE_PROXY_SSL_HEADER,
+    "status": page.status_code,
+    "client_ip": client_ip(RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", **headers)),
+    "without_header": client_ip(RequestFactory().get("/", REMOTE_ADDR="10.0.0.2")),
+}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        # The default: one TLS-terminating proxy, whose headers say who the client is and that it
+        # used https. A client reaching Cairn without the proxy's header counts as its connection.
+        ({}, (1, ["HTTP_X_FORWARDED_PROTO", "https"], 200, "198.51.100.7")),
+        # Clients reach Cairn directly: forwarded headers are the client's own, and trusted for nothing.
+        ({"TRUSTED_PROXIES": "0"}, (0, None, 301, "10.0.0.2")),
+        ({"DEBUG": "true"}, (0, None, 200, "10.0.0.2")),
+    ],
+    ids=["production", "direct", "debug"],
+)
+def test_forwarded_headers_are_trusted_only_from_a_declared_proxy(production_env, environment, expected):
+    result = run(["-c", PROXY_PROBE], {**production_env, **environment})
+    assert result.returncode == 0, result.stderr
+    r = json.loads(result.stdout)
+    assert (r["proxies"], r["ssl_header"], r["status"], r["client_ip"]) == expected
+    assert r["without_header"] == "10.0.0.2"
 
 
 def test_production_responses_carry_the_protections(production_env):

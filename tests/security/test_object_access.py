@@ -36,11 +36,15 @@ from apps.surveys.models import Response as SurveyResponse
 from tests.security.test_authorisation import (
     API,
     STAFF,
+    Redirect,
     api_url,
+    describe,
     is_admin,
     is_api,
+    matches,
     page_rule,
     page_url,
+    to,
     url_endpoints,
 )
 
@@ -56,7 +60,8 @@ def _attempt_state(attempt_pk):
 @dataclass(frozen=True)
 class Case:
     """A request at one of account A's objects; `expect` per customer of account B, and `state`
-    reads what a wrongly allowed request would change."""
+    reads what a wrongly allowed request would change. `control` is who does get through, and
+    `ok` exactly what they get (see test_the_same_requests_get_through)."""
 
     id: str
     method: str
@@ -65,7 +70,8 @@ class Case:
     state: Callable | None = None
     api: bool = False
     expect: dict = field(default_factory=lambda: {"bob": 404, "dana": 404})
-    control: str | None = "alice"  # who does get through (see test_the_same_requests_get_through)
+    control: str | None = "alice"
+    ok: str | Redirect = "200"
 
 
 def _answer_form(w):
@@ -82,12 +88,14 @@ CASES = [
         lambda w: reverse("attempt_answer", args=[w.open_attempt_a.pk]),
         data=_answer_form,
         state=lambda w: _attempt_state(w.open_attempt_a.pk),
+        ok=to("attempt_take", pk="open_attempt_a.pk"),
     ),
     Case(
         "attempt_submit",
         "POST",
         lambda w: reverse("attempt_submit", args=[w.open_attempt_a.pk]),
         state=lambda w: _attempt_state(w.open_attempt_a.pk),
+        ok=to("attempt_result", pk="open_attempt_a.pk"),
     ),
     Case("api attempt (open)", "GET", lambda w: f"/api/v1/attempts/{w.open_attempt_a.pk}/", api=True),
     Case("api attempt (graded)", "GET", lambda w: f"/api/v1/attempts/{w.graded_attempt_a.pk}/", api=True),
@@ -114,6 +122,7 @@ CASES = [
         "POST",
         lambda w: reverse("notification_read", args=[w.notification_a.pk]),
         state=lambda w: Notification.objects.get(pk=w.notification_a.pk).read_at,
+        ok=to("notification_list"),
     ),
     Case(
         "survey_prompt_answer",
@@ -121,12 +130,14 @@ CASES = [
         lambda w: reverse("survey_prompt_answer", args=[w.invitation_a.pk]),
         data=lambda w: {"score": 0},
         state=lambda w: SurveyResponse.objects.filter(invitation=w.invitation_a).count(),
+        ok=to("home"),
     ),
     Case(
         "survey_prompt_dismiss",
         "POST",
         lambda w: reverse("survey_prompt_dismiss", args=[w.invitation_a.pk]),
         state=lambda w: SurveyInvitation.objects.get(pk=w.invitation_a.pk).dismissed_at,
+        ok=to("home"),
     ),
     # Account A's pending team invitation: bob is no customer admin (403), dana is B's (404).
     Case(
@@ -136,6 +147,7 @@ CASES = [
         state=lambda w: type(w.team_invitation).objects.get(pk=w.team_invitation.pk).revoked_at,
         expect={"bob": 403, "dana": 404},
         control="carol",
+        ok=to("team"),
     ),
     # Community posts are shared, but only their author (or a content admin) edits them.
     Case(
@@ -144,6 +156,7 @@ CASES = [
         lambda w: reverse("idea_edit", args=[w.idea_a.pk]),
         data=lambda w: {"title": "Taken over by account B", "description": "Changed."},
         state=lambda w: Idea.objects.values_list("title", "description").get(pk=w.idea_a.pk),
+        ok=to("idea_detail", pk="idea_a.pk"),
     ),
     Case(
         "question_edit",
@@ -151,14 +164,15 @@ CASES = [
         lambda w: reverse("question_edit", args=[w.question_a.pk]),
         data=lambda w: {"title": "Taken over by account B", "body": "Changed."},
         state=lambda w: Question.objects.values_list("title", "body").get(pk=w.question_a.pk),
+        ok=to("question_detail", pk="question_a.pk"),
     ),
 ]
 
 
 # Objects no customer may see: drafts, hidden posts, updates meant for another segment or not out yet.
 # Only the content admin gets through.
-def _hidden(id, method, url, state=None, api=False, control="content"):
-    return Case(id, method, url, state=state, api=api, control=control)
+def _hidden(id, method, url, state=None, api=False, control="content", ok="200"):
+    return Case(id, method, url, state=state, api=api, control=control, ok=ok)
 
 
 def _count(model, **lookups):
@@ -172,6 +186,7 @@ HIDDEN_CASES = [
         "POST",
         lambda w: reverse("content_complete", args=[w.draft_article.slug]),
         state=_count(ContentProgress, content="draft_article"),
+        ok=to("content_detail", slug="draft_article.slug"),
     ),
     _hidden(
         "draft lesson",
@@ -183,6 +198,7 @@ HIDDEN_CASES = [
         "POST",
         lambda w: reverse("lesson_complete", args=[w.draft_course.slug, w.draft_lesson.pk]),
         state=_count(LessonCompletion, lesson="draft_lesson"),
+        ok=to("lesson_detail", slug="draft_course.slug", pk="draft_lesson.pk"),  # not published: back
     ),
     _hidden("draft path", "GET", lambda w: reverse("path_detail", args=[w.draft_path.slug])),
     _hidden(
@@ -190,12 +206,14 @@ HIDDEN_CASES = [
         "POST",
         lambda w: reverse("path_enrol", args=[w.draft_path.slug]),
         state=_count(Enrolment, path="draft_path"),
+        ok=to("path_detail", slug="draft_path.slug"),
     ),
     _hidden(
         "draft path step complete",
         "POST",
         lambda w: reverse("step_complete", args=[w.draft_path.slug, w.draft_step.pk]),
         state=_count(StepCompletion, step="draft_step"),
+        ok=to("path_detail", slug="draft_path.slug"),
     ),
     _hidden(
         "draft assessment", "GET", lambda w: reverse("assessment_detail", args=[w.draft_assessment.slug])
@@ -205,6 +223,7 @@ HIDDEN_CASES = [
         "POST",
         lambda w: reverse("assessment_start", args=[w.draft_assessment.slug]),
         state=_count(Attempt, assessment="draft_assessment"),
+        ok=to("assessment_detail", slug="draft_assessment.slug"),  # not open: back, with a message
     ),
     _hidden("hidden idea", "GET", lambda w: reverse("idea_detail", args=[w.hidden_idea.pk])),
     _hidden(
@@ -212,12 +231,14 @@ HIDDEN_CASES = [
         "POST",
         lambda w: reverse("idea_vote", args=[w.hidden_idea.pk]),
         state=_count(Vote, idea="hidden_idea"),
+        ok=to("idea_detail", pk="hidden_idea.pk"),
     ),
     _hidden(
         "hidden idea comment",
         "POST",
         lambda w: reverse("idea_comment", args=[w.hidden_idea.pk]),
         state=_count(Comment, idea="hidden_idea"),
+        ok=to("idea_detail", "#comments", pk="hidden_idea.pk"),
     ),
     _hidden("hidden question", "GET", lambda w: reverse("question_detail", args=[w.hidden_question.pk])),
     _hidden(
@@ -225,6 +246,7 @@ HIDDEN_CASES = [
         "POST",
         lambda w: reverse("answer_new", args=[w.hidden_question.pk]),
         state=_count(CommunityAnswer, question="hidden_question"),
+        ok="400",  # posted empty: the form's errors
     ),
     _hidden(
         "update for another segment", "GET", lambda w: reverse("update_detail", args=[w.enterprise_update.pk])
@@ -240,6 +262,7 @@ HIDDEN_CASES = [
         lambda w: f"/api/v1/learning/paths/{w.draft_path.slug}/enrol/",
         state=_count(Enrolment, path="draft_path"),
         api=True,
+        ok="400",  # "This path is not published."
     ),
     _hidden(
         "api draft path step complete",
@@ -247,6 +270,7 @@ HIDDEN_CASES = [
         lambda w: f"/api/v1/learning/steps/{w.draft_step.pk}/complete/",
         state=_count(StepCompletion, step="draft_step"),
         api=True,
+        ok="400",  # "Enrol in this path before completing its steps."
     ),
     _hidden(
         "api draft assessment start",
@@ -254,6 +278,7 @@ HIDDEN_CASES = [
         lambda w: f"/api/v1/assessments/{w.draft_assessment.slug}/attempts/",
         state=_count(Attempt, assessment="draft_assessment"),
         api=True,
+        ok="400",  # "This assessment is not open."
     ),
     _hidden("api hidden idea", "GET", lambda w: f"/api/v1/community/ideas/{w.hidden_idea.pk}/", api=True),
     _hidden(
@@ -270,6 +295,7 @@ HIDDEN_CASES = [
         lambda w: f"/api/v1/questions/{w.hidden_question.pk}/answers/",
         state=_count(CommunityAnswer, question="hidden_question"),
         api=True,
+        ok="400",  # the empty body: "body" is required
     ),
     _hidden(
         "api read update for another segment",
@@ -313,16 +339,31 @@ def test_another_accounts_or_an_unpublished_object_is_not_found(world, client_as
             assert case.state(world) == before, f"{case.id} as {who} ({kind}) changed account A's object"
 
 
+def _outcome(response) -> str:
+    """As test_authorisation observes it: the status, and where a redirect goes."""
+    if response.status_code == 302:
+        return f"302 {response.url}"
+    return str(response.status_code)
+
+
 def test_the_same_requests_get_through(world, client_as):
-    """The control: the same requests are not refused to the object's owner (or, for what is not
-    published, to the content admin), so the 404s above come from scoping, not a broken request."""
+    """The control: the same requests get the object's owner (or, for what is not published, the
+    content admin) exactly the answer of a request that was let in, so the 404s above come from
+    scoping, not a broken request. A 400 here is the endpoint's own refusal of this body or
+    state, which comes after the object was found and its access allowed."""
+    problems = []
     for case in CASES + HIDDEN_CASES:
         if case.control is None:
             continue
         with transaction.atomic():
-            response = _request(client_as(case.control), case, world, htmx=False)
+            cache.clear()
+            outcome = _outcome(_request(client_as(case.control), case, world, htmx=False))
             transaction.set_rollback(True)
-        assert response.status_code not in (401, 403, 404, 405), f"{case.id} as {case.control}"
+        if not matches(world, outcome, case.ok):
+            problems.append(
+                f"{case.id} as {case.control}: got {outcome}, expected {describe(world, case.ok)}"
+            )
+    assert not problems, "; ".join(problems)
 
 
 # --- Vendor-only endpoints: refused alike whether the object exists or not ----------------------

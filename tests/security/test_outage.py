@@ -29,8 +29,9 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import Client
 
-from config.views import server_error
+from config.views import UNAVAILABLE, server_error
 from tests.factories import UserFactory
+from tests.security.conftest import requires_postgresql
 
 APPLICATION_NAME = "cairn-test-outage"
 
@@ -195,7 +196,7 @@ def _pool_workers(pid: int) -> list[int]:
     return sorted(int(child) for child in path.read_text().split()) if path.exists() else []
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+@requires_postgresql("the outage is a PostgreSQL connection cut")
 @pytest.mark.django_db(transaction=True)
 def test_during_an_outage_cairn_says_so_and_it_recovers_by_itself(server):
     learner = UserFactory(full_name="Olive Outage")
@@ -230,7 +231,7 @@ def test_during_an_outage_cairn_says_so_and_it_recovers_by_itself(server):
     api = get(port, "/api/v1/learning/sessions/", session=session)
     assert api.status == 503
     assert api.headers["Content-Type"] == "application/json"
-    assert api.json() == {"detail": "Cairn is temporarily unavailable. Please try again in a minute."}
+    assert api.json() == {"detail": UNAVAILABLE}
 
     server.proxy.restore()
 
