@@ -87,3 +87,9 @@ def test_home_query_count_is_bounded(request, client_of, who, django_assert_max_
     # A CS manager's home adds the health of their accounts (two dates and one list).
     with django_assert_max_num_queries(16 if user.is_customer else 13):
         assert client.get(HOME).status_code == 200
+
+
+def test_page_titles_name_the_page_then_the_portal(client):
+    """Every page's <title> reads "<page> · <portal>"."""
+    response = client.get(reverse("login"))
+    assert b"<title>Sign in \xc2\xb7 Cairn</title>" in response.content
