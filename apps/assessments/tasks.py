@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
@@ -15,9 +13,7 @@ from django.utils import timezone
 
 from apps.assessments import services
 from apps.assessments.models import Award
-from apps.core.failures import is_permanent_send_failure, send_failure_summary
-
-logger = logging.getLogger(__name__)
+from apps.core.failures import refusal_logged
 
 SUBJECTS = {
     "earned": "You are certified: {title}",
@@ -77,18 +73,9 @@ def send_certification_reminders() -> int:
         with transaction.atomic():
             if not Award.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now):
                 continue
-            try:
+            with refusal_logged(f"Certification reminder for user {user_id} (award {pk})") as outcome:
                 award_email(award_id=pk, template="reminder")
-            except SMTPException as exc:
-                if not is_permanent_send_failure(exc):
-                    raise
-                logger.warning(
-                    "Certification reminder for user %s (award %s) refused by the mail server "
-                    "(%s); not retried.",
-                    user_id,
-                    pk,
-                    send_failure_summary(exc),
-                )
+            if outcome.refused:
                 continue
             sent += 1
     return sent

@@ -10,10 +10,16 @@ so a task that sends to many people records it for that person and carries on wi
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 from django.db import InterfaceError, OperationalError
+
+logger = logging.getLogger(__name__)
 
 TRANSIENT = (
     OperationalError,
@@ -55,3 +61,19 @@ def send_failure_summary(exc: smtplib.SMTPException) -> str:
     the recipient's address."""
     codes = ", ".join(str(code) for code in _smtp_codes(exc))
     return f"{exc.__class__.__name__} {codes}".strip()
+
+
+@contextmanager
+def refusal_logged(what: str) -> Iterator[SimpleNamespace]:
+    """Send inside this block. A permanent refusal by the mail server is logged as "`what` refused
+    …" (by its codes, never the address) and ends the block with `.refused` set on what it
+    yields, so a sweep can carry on with the next person; any other failure propagates, for the
+    task to retry a transient one. `what` names the message and the person's id."""
+    outcome = SimpleNamespace(refused=False)
+    try:
+        yield outcome
+    except smtplib.SMTPException as exc:
+        if not is_permanent_send_failure(exc):
+            raise
+        logger.warning("%s refused by the mail server (%s); not retried.", what, send_failure_summary(exc))
+        outcome.refused = True

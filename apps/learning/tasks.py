@@ -5,9 +5,7 @@ straight out; the weekly digest is automated and goes through the contact budget
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
@@ -18,13 +16,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core.failures import is_permanent_send_failure, send_failure_summary
+from apps.core.failures import refusal_logged
 from apps.learning import selectors
 from apps.learning.calendar import session_ics
 from apps.learning.models import LearningPreference, LiveSession, Registration, RegistrationStatus
 from apps.notifications.services import contact_request, contact_sender_register
-
-logger = logging.getLogger(__name__)
 
 DIGEST_SALT = "learning.digest-unsubscribe"
 
@@ -117,18 +113,9 @@ def send_session_reminders() -> int:
             )
             if not claimed:
                 continue
-            try:
+            with refusal_logged(f"Session reminder for user {user_id} (registration {pk})") as outcome:
                 registration_email(registration_id=pk, template="reminder")
-            except SMTPException as exc:
-                if not is_permanent_send_failure(exc):
-                    raise
-                logger.warning(
-                    "Session reminder for user %s (registration %s) refused by the mail server "
-                    "(%s); not retried.",
-                    user_id,
-                    pk,
-                    send_failure_summary(exc),
-                )
+            if outcome.refused:
                 continue
             sent += 1
     return sent

@@ -3,10 +3,8 @@ and the contact budget every automated message to a person goes through."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from functools import partial
-from smtplib import SMTPException
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,7 +13,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.failures import is_permanent_send_failure, send_failure_summary
+from apps.core.failures import refusal_logged
 from apps.notifications import senders
 from apps.notifications.models import (
     PRIORITY,
@@ -26,8 +24,6 @@ from apps.notifications.models import (
     EmailOptOut,
     Notification,
 )
-
-logger = logging.getLogger(__name__)
 
 # A granted message not delivered after this long lost its task (the process died between the
 # commit and queuing it, or its retries ran out): the hourly release queues it again, until it
@@ -191,20 +187,9 @@ def contact_deliver(*, contact_id: int) -> bool:
             return False
         contact = Contact.objects.get(pk=contact_id)
         send = senders.get(contact.payload["send"])
-        try:
+        with refusal_logged(f"Message {contact_id} ({contact.kind}) to user {contact.user_id}") as outcome:
             delivered = send(**contact.payload.get("kwargs", {}))
-        except SMTPException as exc:
-            if not is_permanent_send_failure(exc):
-                raise
-            logger.warning(
-                "Message %s (%s) to user %s refused by the mail server (%s); dropped, not retried.",
-                contact_id,
-                contact.kind,
-                contact.user_id,
-                send_failure_summary(exc),
-            )
-            delivered = False
-        if delivered is False:
+        if outcome.refused or delivered is False:
             Contact.objects.filter(pk=contact_id).update(status=ContactStatus.DROPPED, delivered_at=None)
             return False
     return True
