@@ -78,11 +78,20 @@ def _child(what: str) -> None:
 
     from apps.analytics.models import HealthSnapshot
     from apps.analytics.services import health_recompute
+    from apps.core.processes import freeze_startup_objects
+
+    # As a Celery worker process does once it has started (config/celery.py), before any task.
+    freeze_startup_objects()
 
     day = timezone.localdate()
     connection.ensure_connection()
     if what == "recompute":  # the day's first recompute: every snapshot is new
         HealthSnapshot.objects.filter(date=day).delete()
+        # The deleted rows' dead entries would otherwise pile up in the table's indexes run after
+        # run (the bench database may run without autovacuum), and every insert would step over
+        # them; a live portal's first recompute of a day finds a table autovacuum has kept.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM analytics_healthsnapshot")
     started = time.perf_counter()
     if what in ("recompute", "rerun"):  # a rerun later that day rewrites every snapshot
         written = health_recompute(day=day)
@@ -198,9 +207,8 @@ def check_agreement() -> dict:
     mismatches, compared = 0, 0
     for account_id, rules in HealthSnapshot.objects.filter(date=day, config__segment="").values_list(
         "account_id", "rules"
-    ):
-        hits = {rule["key"]: rule["interaction_id"] for rule in rules}
-        got = (hits.get("content"), hits.get("updates"), hits.get("ideas"))
+    ):  # rules: each rule's key -> the interaction that satisfied it
+        got = (rules.get("content"), rules.get("updates"), rules.get("ideas"))
         compared += 1
         if got != tuple(expected.get(account_id, (None, None, None))):
             mismatches += 1

@@ -3,9 +3,11 @@
 import os
 
 from celery import Celery, Task
+from celery.signals import worker_process_init, worker_ready
 from celery.utils.time import get_exponential_backoff_interval
 
 from apps.core.failures import is_transient
+from apps.core.processes import freeze_startup_objects
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -48,3 +50,15 @@ class CairnTask(Task):
 app = Celery("cairn", task_cls=CairnTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _freeze_pool_process(**kwargs):
+    """Each pool process of a prefork worker, once forked and set up."""
+    freeze_startup_objects()
+
+
+@worker_ready.connect
+def _freeze_worker(**kwargs):
+    """The worker itself, which also runs the tasks under the solo and threads pools."""
+    freeze_startup_objects()

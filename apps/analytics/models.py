@@ -148,9 +148,11 @@ class HealthSnapshotQuerySet(models.QuerySet):
 class HealthSnapshot(models.Model):
     """An account's health at the end of one day, with everything needed to explain it.
 
-    `components` maps each component to {"score", "weight", "contribution"} (score None = no data);
-    `rules` lists each engagement rule with whether it passed and the interaction that satisfied it;
-    `figures` keeps the raw counts the components were computed from.
+    `components` maps each component to its score (None = no data); `rules` maps each engagement
+    rule's key to the latest interaction that satisfied it (None = not met); `figures` keeps the
+    raw counts the components were computed from. The weights, rule labels and windows are the
+    configuration version's (`config`, never changed once saved): they are not copied into every
+    snapshot (scoring.component_parts and scoring.rule_results put the two together).
     """
 
     # No index of its own: the (account, date) constraint's index serves lookups by account.
@@ -169,7 +171,7 @@ class HealthSnapshot(models.Model):
     segment = models.CharField(max_length=20, choices=Segment.choices)
     arr = models.DecimalField(max_digits=14, decimal_places=2)
     components = models.JSONField(default=dict)
-    rules = models.JSONField(default=list)
+    rules = models.JSONField(default=dict)
     figures = models.JSONField(default=dict)
     computed_at = models.DateTimeField(default=timezone.now)
 

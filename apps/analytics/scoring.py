@@ -95,32 +95,64 @@ def _rule_weights(config: HealthConfig) -> dict[str, int | Fraction]:
     return cached
 
 
-def overall(scores: dict[str, float | None], weights: dict[str, float]) -> tuple[int | None, dict]:
-    """sum(weight x score) / sum(weight) over the components that have data and a weight.
+def _used_weights(scores: dict[str, float | None], weights: dict[str, float]) -> dict[str, float]:
+    """The weight of each component that has data and a weight: the ones the score averages."""
+    used = {}
+    for name in COMPONENTS:
+        if scores.get(name) is not None:
+            weight = float(weights.get(name, 0))
+            if weight:
+                used[name] = weight
+    return used
 
-    Returns the whole-number score (half away from zero; None when no component has data) and,
-    per component, its score, weight and contribution (the contributions add up to the score
-    before rounding). A component without data is left out, never scored as 0 or 100.
-    """
-    used = {name: float(weights.get(name, 0)) for name in COMPONENTS if scores.get(name) is not None}
-    used = {name: weight for name, weight in used.items() if weight}
+
+def overall(scores: dict[str, float | None], weights: dict[str, float]) -> int | None:
+    """sum(weight x score) / sum(weight) over the components that have data and a weight, as a
+    whole number (half away from zero); None when no component has data. A component without
+    data is left out, never scored as 0 or 100."""
+    used = _used_weights(scores, weights)
     total = sum(used.values())
-    parts = {
+    if not total:
+        return None
+    value = sum(used[name] * scores[name] for name in used) / total
+    if abs(value - math.floor(value) - 0.5) > 1e-6:  # not near a half: the nearest whole is clear
+        return round(value)
+    exact = {name: Fraction(str(weights[name])) for name in used}
+    value = sum(exact[name] * Fraction(scores[name]) for name in used) / sum(exact.values())
+    return round_half_away(value)
+
+
+def component_parts(scores: dict[str, float | None], weights: dict[str, float]) -> dict[str, dict]:
+    """Per component, its score, weight and contribution: the points it adds to the overall
+    score (the contributions add up to the score before rounding; None for a component left
+    out). A snapshot stores the scores only; its configuration version holds the weights."""
+    used = _used_weights(scores, weights)
+    total = sum(used.values())
+    return {
         name: {
             "score": scores.get(name),
             "weight": float(weights.get(name, 0)),
-            "contribution": used[name] * scores[name] / total if name in used and total else None,
+            "contribution": used[name] * scores[name] / total if name in used else None,
         }
         for name in COMPONENTS
     }
-    if not total:
-        return None, parts
-    value = sum(used[name] * scores[name] for name in used) / total
-    if abs(value - math.floor(value) - 0.5) > 1e-6:  # not near a half: the nearest whole is clear
-        return round(value), parts
-    exact = {name: Fraction(str(weights[name])) for name in used}
-    value = sum(exact[name] * Fraction(scores[name]) for name in used) / sum(exact.values())
-    return round_half_away(value), parts
+
+
+def rule_results(hits: dict[str, int | None], config: HealthConfig) -> list[dict]:
+    """Each engagement rule of the configuration version, in its order, with whether it was met
+    and the latest interaction that met it. A snapshot stores the interactions only (`hits`, by
+    rule key); its configuration version holds the labels, weights and windows."""
+    return [
+        {
+            "key": rule["key"],
+            "label": rule["label"],
+            "weight": rule["weight"],
+            "window_days": rule["window_days"],
+            "passed": hits.get(rule["key"]) is not None,
+            "interaction_id": hits.get(rule["key"]),
+        }
+        for rule in config.rules
+    ]
 
 
 def engagement_drop(counts: AccountCounts, threshold: float) -> bool:
@@ -141,26 +173,15 @@ class AccountScore:
     rules_met: int
     engaged: bool
     engagement_drop: bool
-    components: dict
-    rules: list[dict]
+    components: dict[str, float | None]  # component -> score (None: no data)
+    rules: dict[str, int | None]  # rule key -> the latest interaction that met it (None: not met)
     figures: dict
 
 
 def score_account(counts: AccountCounts, config: HealthConfig) -> AccountScore:
     scores = component_scores(counts, config)
-    score, parts = overall(scores, config.weights)
-    rules = [
-        {
-            "key": rule["key"],
-            "label": rule["label"],
-            "weight": rule["weight"],
-            "window_days": rule["window_days"],
-            "passed": bool(counts.rule_hits.get(rule["key"])),
-            "interaction_id": counts.rule_hits.get(rule["key"]),
-        }
-        for rule in config.rules
-    ]
-    rules_met = sum(1 for rule in rules if rule["passed"])
+    hits = {rule["key"]: counts.rule_hits.get(rule["key"]) for rule in config.rules}
+    rules_met = sum(1 for hit in hits.values() if hit is not None)
     utilisation = _share(counts.active_users, counts.licensed_seats)
     basic = max(0, counts.active_users - counts.advanced_users)
     figures = {
@@ -186,6 +207,7 @@ def score_account(counts: AccountCounts, config: HealthConfig) -> AccountScore:
         "active_seconds": counts.active_seconds,
         "visit_days": counts.visit_days,
     }
+    score = overall(scores, config.weights)
     return AccountScore(
         score=score,
         band=config.band(score),
@@ -193,7 +215,7 @@ def score_account(counts: AccountCounts, config: HealthConfig) -> AccountScore:
         rules_met=rules_met,
         engaged=rules_met >= config.required_rules,
         engagement_drop=engagement_drop(counts, config.drop_threshold),
-        components=parts,
-        rules=rules,
+        components=scores,
+        rules=hits,
         figures=figures,
     )

@@ -37,7 +37,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Account, User
-from apps.analytics.models import COMPONENT_LABELS, COMPONENTS, Band, HealthSnapshot
+from apps.analytics import scoring
+from apps.analytics.models import COMPONENT_LABELS, Band, HealthSnapshot
 from apps.analytics.services import CERTIFIED_KINDS, NPS_KIND, TRAINED_KINDS, TRAINED_WINDOW
 from apps.community.selectors import ideas_for
 from apps.core.numbers import round_half_away
@@ -311,48 +312,42 @@ def account_health_history(*, account: Account, end: date, months: int = HISTORY
 def account_health_explanation(*, snapshot: HealthSnapshot) -> dict:
     """Why the snapshot scored what it did, with one query (the interactions behind passed rules):
     {"components": [{name, label, score, weight, contribution, share}],
-     "rules": [{key, label, passed, weight, window_days, interaction, fix, kinds}]}."""
+     "rules": [{key, label, passed, weight, window_days, interaction, fix, kinds}]}.
+    The snapshot holds the scores and the satisfying interactions; its configuration version
+    (never changed once saved) the weights, labels, windows and fixes."""
     config = snapshot.config
-    parts = snapshot.components or {}
-    used_weight = sum(
-        float(part.get("weight") or 0) for part in parts.values() if part.get("score") is not None
-    )
-    components = []
-    for name in COMPONENTS:
-        part = parts.get(name, {})
-        weight = float(part.get("weight") or 0)
-        has_score = part.get("score") is not None
-        components.append(
-            {
-                "name": name,
-                "label": COMPONENT_LABELS[name],
-                "score": part.get("score"),
-                "weight": weight,
-                "contribution": part.get("contribution"),
-                # the share of the overall score this component carried (its weight among those used)
-                "share": 100 * weight / used_weight if has_score and weight and used_weight else None,
-            }
-        )
-    ids = [
-        rule["interaction_id"] for rule in snapshot.rules if rule.get("passed") and rule.get("interaction_id")
+    parts = scoring.component_parts(snapshot.components or {}, config.weights)
+    used_weight = sum(part["weight"] for part in parts.values() if part["score"] is not None)
+    components = [
+        {
+            "name": name,
+            "label": COMPONENT_LABELS[name],
+            **part,
+            # the share of the overall score this component carried (its weight among those used)
+            "share": (
+                100 * part["weight"] / used_weight
+                if part["score"] is not None and part["weight"] and used_weight
+                else None
+            ),
+        }
+        for name, part in parts.items()
     ]
+    results = scoring.rule_results(snapshot.rules or {}, config)
+    ids = [rule["interaction_id"] for rule in results if rule["passed"]]
     found = Interaction.objects.select_related("user").in_bulk(ids) if ids else {}
-    configured = {rule["key"]: rule for rule in config.rules}
-    rules = []
-    for rule in snapshot.rules:
-        setup = configured.get(rule["key"], {})
-        rules.append(
-            {
-                "key": rule["key"],
-                "label": rule.get("label") or setup.get("label") or rule["key"],
-                "passed": bool(rule.get("passed")),
-                "weight": rule.get("weight"),
-                "window_days": rule.get("window_days") or setup.get("window_days"),
-                "interaction": found.get(rule.get("interaction_id")),
-                "fix": setup.get("fix", ""),
-                "kinds": [kinds.label(kind) for kind in setup.get("kinds", [])],
-            }
-        )
+    rules = [
+        {
+            "key": result["key"],
+            "label": result["label"],
+            "passed": result["passed"],
+            "weight": result["weight"],
+            "window_days": result["window_days"],
+            "interaction": found.get(result["interaction_id"]),
+            "fix": setup.get("fix", ""),
+            "kinds": [kinds.label(kind) for kind in setup.get("kinds", [])],
+        }
+        for result, setup in zip(results, config.rules, strict=True)
+    ]
     return {"components": components, "rules": rules}
 
 

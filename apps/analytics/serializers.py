@@ -4,9 +4,11 @@ Money is a decimal string; percents are numbers from 0 to 100 (one decimal) or n
 The JSON columns of a snapshot get explicit serializers so the schema documents their shape.
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import Account, Segment
+from apps.analytics import scoring
 from apps.analytics.models import HealthConfig, HealthSnapshot
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -48,15 +50,25 @@ class ComponentSerializer(serializers.Serializer):
     )
 
 
-class ComponentsSerializer(JsonObjectSerializer):
+class ComponentsSerializer(serializers.Serializer):
+    """The snapshot's component scores with the weights of its configuration version; null for a
+    snapshot not written by the recompute."""
+
     adoption = ComponentSerializer(allow_null=True)
     engagement = ComponentSerializer(allow_null=True)
     proficiency = ComponentSerializer(allow_null=True)
     sentiment = ComponentSerializer(allow_null=True)
     support = ComponentSerializer(allow_null=True)
 
+    def get_attribute(self, instance: HealthSnapshot):  # source="*": the snapshot itself
+        if not instance.components:
+            return None
+        return scoring.component_parts(instance.components, instance.config.weights)
+
 
 class RuleResultSerializer(serializers.Serializer):
+    """One engagement rule of the snapshot's configuration version, and whether it was met."""
+
     key = serializers.CharField()
     label = serializers.CharField()
     weight = serializers.FloatField()
@@ -105,9 +117,14 @@ class SnapshotSerializer(serializers.ModelSerializer):
     score = serializers.IntegerField(allow_null=True, help_text="0 to 100; null: no component has data.")
     engagement_score = serializers.FloatField(allow_null=True)
     arr = serializers.DecimalField(**MONEY)
-    components = ComponentsSerializer(allow_null=True)
-    rules = RuleResultSerializer(many=True)
+    components = ComponentsSerializer(source="*", allow_null=True)
+    rules = serializers.SerializerMethodField()
     figures = FiguresSerializer(allow_null=True, help_text="The counts the components were computed from.")
+
+    @extend_schema_field(RuleResultSerializer(many=True))
+    def get_rules(self, snapshot: HealthSnapshot) -> list[dict]:
+        results = scoring.rule_results(snapshot.rules or {}, snapshot.config)
+        return RuleResultSerializer(results, many=True).data
 
     class Meta:
         model = HealthSnapshot

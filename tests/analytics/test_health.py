@@ -45,10 +45,10 @@ def test_band_edges_red_below_40_amber_up_to_70_green_from_70(score, band):
 
 
 def test_overall_is_weighted_over_components_with_data_only():
-    score, parts = scoring.overall(
-        {"adoption": 80.0, "engagement": 100 / 3, "proficiency": None, "sentiment": 50.0, "support": None},
-        {"adoption": 2, "engagement": 1, "proficiency": 1, "sentiment": 1, "support": 1},
-    )
+    scores = {"adoption": 80.0, "engagement": 100 / 3, "proficiency": None, "sentiment": 50.0}
+    scores["support"] = None
+    weights = {"adoption": 2, "engagement": 1, "proficiency": 1, "sentiment": 1, "support": 1}
+    score, parts = scoring.overall(scores, weights), scoring.component_parts(scores, weights)
     # (2 x 80 + 33.33 + 50) / 4 = 60.83 -> 61
     assert score == 61
     assert parts["proficiency"] == {"score": None, "weight": 1.0, "contribution": None}
@@ -58,19 +58,21 @@ def test_overall_is_weighted_over_components_with_data_only():
 
 
 def test_no_component_with_data_means_no_score():
-    score, _ = scoring.overall(dict.fromkeys(["adoption", "engagement"]), {"adoption": 1, "engagement": 1})
-    assert score is None
+    scores, weights = dict.fromkeys(["adoption", "engagement"]), {"adoption": 1, "engagement": 1}
+    assert scoring.overall(scores, weights) is None
+    assert all(part["contribution"] is None for part in scoring.component_parts(scores, weights).values())
 
 
 def test_a_zero_weight_component_is_left_out():
-    score, parts = scoring.overall({"adoption": 10.0, "engagement": 90.0}, {"adoption": 0, "engagement": 1})
+    scores, weights = {"adoption": 10.0, "engagement": 90.0}, {"adoption": 0, "engagement": 1}
+    score, parts = scoring.overall(scores, weights), scoring.component_parts(scores, weights)
     assert score == 90
+    assert parts["engagement"]["contribution"] == 90.0
     assert parts["adoption"]["contribution"] is None
 
 
 def test_half_points_round_away_from_zero():
-    score, _ = scoring.overall({"adoption": 40.5}, {"adoption": 1})
-    assert score == 41
+    assert scoring.overall({"adoption": 40.5}, {"adoption": 1}) == 41
 
 
 @pytest.mark.parametrize(
@@ -93,10 +95,10 @@ def test_content_drop_is_flagged_beyond_the_threshold(before, now, threshold, fl
 
 def test_zero_seats_is_no_data_for_adoption_and_overage_is_flagged(config):
     no_seats = scoring.score_account(scoring.AccountCounts(licensed_seats=0, active_users=3), config)
-    assert no_seats.components["adoption"]["score"] is None
+    assert no_seats.components["adoption"] is None
     assert no_seats.figures["utilisation"] is None
     over = scoring.score_account(scoring.AccountCounts(licensed_seats=4, active_users=6), config)
-    assert over.components["adoption"]["score"] == 100.0
+    assert over.components["adoption"] == 100.0
     assert over.figures["utilisation"] == 1.5 and over.figures["overage"] is True
 
 
@@ -112,9 +114,15 @@ def test_default_rules_and_their_windows_are_half_open(config):
     log(user, "community.vote_cast", T)  # t itself: outside
     services.health_recompute(day=DAY)
     snap = snapshot(account)
-    passed = {rule["key"]: rule["passed"] for rule in snap.rules}
-    assert passed == {"content": True, "updates": False, "ideas": False}
-    assert snap.rules[0]["interaction_id"] == content.pk
+    # Only the satisfying interactions are stored; the rules' labels and windows are the config's.
+    assert snap.rules == {"content": content.pk, "updates": None, "ideas": None}
+    results = scoring.rule_results(snap.rules, snap.config)
+    assert [(r["key"], r["passed"], r["window_days"]) for r in results] == [
+        ("content", True, 30),
+        ("updates", False, 60),
+        ("ideas", False, 180),
+    ]
+    assert results[0]["interaction_id"] == content.pk
     assert snap.rules_met == 1 and snap.engaged is False
     assert snap.engagement_score == pytest.approx(100 / 3)
 
@@ -129,7 +137,7 @@ def test_each_rule_names_the_latest_interaction_that_satisfied_it(config):
     services.health_recompute(day=DAY)
     snap = snapshot(user.account)
     assert snap.engaged and snap.rules_met == 3
-    assert snap.rules[2]["interaction_id"] == latest.pk
+    assert snap.rules["ideas"] == latest.pk
 
 
 @pytest.mark.django_db
@@ -148,11 +156,11 @@ def test_components_from_the_log(config):
     services.health_recompute(day=DAY)
     snap = snapshot(account)
     assert snap.figures["active_users"] == 2
-    assert snap.components["adoption"]["score"] == 50.0
-    assert snap.components["proficiency"]["score"] == 25.0  # (1/4 trained + 1/4 certified) / 2
-    assert snap.components["sentiment"]["score"] == 100.0  # two promoters
-    assert snap.components["support"]["score"] is None  # no ticket events at all
-    assert snap.components["engagement"]["score"] == 0.0
+    assert snap.components["adoption"] == 50.0
+    assert snap.components["proficiency"] == 25.0  # (1/4 trained + 1/4 certified) / 2
+    assert snap.components["sentiment"] == 100.0  # two promoters
+    assert snap.components["support"] is None  # no ticket events at all
+    assert snap.components["engagement"] == 0.0
     # (50 + 0 + 25 + 100) / 4 = 43.75 -> 44
     assert snap.score == 44 and snap.band == Band.AMBER
 
@@ -166,7 +174,7 @@ def test_support_component_from_ticket_events(config):
     services.health_recompute(day=DAY)
     snap = snapshot(user.account)
     assert snap.figures["tickets_opened"] == 2 and snap.figures["urgent_tickets"] == 1
-    assert snap.components["support"]["score"] == 100 - 2 * 10 - 25
+    assert snap.components["support"] == 100 - 2 * 10 - 25
 
 
 @pytest.mark.django_db
@@ -176,7 +184,7 @@ def test_an_account_without_any_data_is_scored_no_data(config):
     snap = snapshot(account)
     # Engagement always has data (rules failing is a fact), everything else is left out.
     assert snap.score == 0 and snap.band == Band.RED
-    left_out = sorted(n for n, p in snap.components.items() if p["score"] is None)
+    left_out = sorted(name for name, score in snap.components.items() if score is None)
     assert left_out == ["adoption", "proficiency", "sentiment", "support"]
 
 
@@ -254,7 +262,7 @@ def test_refreshing_one_account_leaves_the_others_alone(config):
     log(a, "learning.content_viewed", T - timedelta(hours=1))
     log(b, "learning.content_viewed", T - timedelta(hours=1))
     assert services.health_recompute(day=DAY, account_ids=[a.account_id]) == 1
-    assert snapshot(a.account).rules[0]["passed"] is True
+    assert snapshot(a.account).rules["content"] is not None
     assert snapshot(b.account).figures == before_b
 
 
@@ -459,12 +467,12 @@ def test_snapshot_agrees_with_an_independent_computation(config, seed):
         }
         active = {r.user_id for r in mine if T - timedelta(days=30) <= r.occurred_at < T}
         snap = snapshot(account)
-        assert {rule["key"]: rule["passed"] for rule in snap.rules} == passed
+        assert {key: hit is not None for key, hit in snap.rules.items()} == passed
         assert snap.figures["active_users"] == len(active)
         engagement = 100 * sum(passed.values()) / 3
-        assert snap.components["engagement"]["score"] == pytest.approx(engagement)
+        assert snap.components["engagement"] == pytest.approx(engagement)
         if account.licensed_seats:
-            assert snap.components["adoption"]["score"] == pytest.approx(
+            assert snap.components["adoption"] == pytest.approx(
                 min(100, 100 * len(active) / account.licensed_seats)
             )
 
