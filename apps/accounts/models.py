@@ -271,10 +271,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
         ]
         indexes = [
-            # The health recompute counts each account's people from this index alone.
+            # The health recompute counts each account's people, and the account 360 page its
+            # trained and certified people, from this index alone.
             models.Index(
                 fields=["account"],
-                include=["date_joined"],
+                include=["date_joined", "id"],
                 condition=Q(is_active=True, account__isnull=False),
                 name="user_active_by_account",
             ),

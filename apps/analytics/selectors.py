@@ -40,7 +40,7 @@ from apps.accounts.models import Account, User
 from apps.analytics import scoring
 from apps.analytics.models import COMPONENT_LABELS, Band, HealthSnapshot
 from apps.analytics.services import CERTIFIED_KINDS, NPS_KIND, TRAINED_KINDS, TRAINED_WINDOW
-from apps.community.selectors import ideas_for
+from apps.community.models import Idea
 from apps.core.numbers import round_half_away
 from apps.core.spreadsheet import safe_cell
 from apps.interactions import kinds
@@ -418,6 +418,14 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _shown(interactions: QuerySet[Interaction]) -> QuerySet[Interaction]:
+    """Only the columns the account page shows of an interaction and its person (with select_related
+    "user"): the rest, the properties' JSON above all, would be read and decoded for nothing."""
+    return interactions.only(
+        "account_id", "kind", "subject_id", "occurred_at", "value", "user__full_name", "user__email"
+    )
+
+
 def _latest_interactions(
     *,
     account: Account,
@@ -428,7 +436,7 @@ def _latest_interactions(
     """The account's `limit` latest interactions (of `kinds_wanted`, or of every kind) with their
     people, latest first (occurred_at, then pk), strictly before the `before` (occurred_at, pk)
     cursor. One query."""
-    rows = Interaction.objects.select_related("user").order_by("-occurred_at", "-pk")
+    rows = _shown(Interaction.objects.select_related("user")).order_by("-occurred_at", "-pk")
     if not _is_postgres():
         rows = rows.filter(account=account)
         if kinds_wanted is not None:
@@ -517,8 +525,12 @@ recent AS (
     GROUP BY r.user_id
 ),
 listed AS (
-    (SELECT u.id, recent.last_activity FROM recent
-     JOIN accounts_user u ON u.id = recent.user_id AND u.account_id = %(account)s AND u.is_active
+    -- Each recent person looked up by primary key (LIMIT 1 keeps the planner from hashing all
+    -- of a large account's people instead, several times the work for a day's few hundred).
+    (SELECT u.id, recent.last_activity FROM recent CROSS JOIN LATERAL (
+        SELECT u.id, u.full_name FROM accounts_user u
+        WHERE u.id = recent.user_id AND u.account_id = %(account)s AND u.is_active LIMIT 1
+     ) u
      ORDER BY recent.last_activity DESC, u.full_name, u.id LIMIT %(limit)s)
     UNION ALL
     -- The whole window holds fewer active people than the page: the others, by name.
@@ -536,10 +548,20 @@ counted AS (
     WHERE i.account_id = %(account)s AND i.kind = ANY(%(counted)s::text[])
       AND i.occurred_at >= %(start)s AND i.occurred_at < %(now)s AND i.user_id IS NOT NULL
     GROUP BY i.user_id
+),
+-- The account's people, and how many of them completed or earned one (from the index alone).
+totals AS (
+    SELECT count(*) AS n,
+           count(*) FILTER (WHERE counted.completed > 0) AS trained,
+           count(*) FILTER (WHERE counted.certifications > 0) AS certified
+    FROM accounts_user u LEFT JOIN counted ON counted.user_id = u.id
+    WHERE u.account_id = %(account)s AND u.is_active
 )
 SELECT u.id, u.full_name, u.email, u.role, u.is_executive_sponsor, listed.last_activity,
-       coalesce(counted.completed, 0) AS completed, coalesce(counted.certifications, 0) AS certifications
+       coalesce(counted.completed, 0) AS completed, coalesce(counted.certifications, 0) AS certifications,
+       totals.n AS people_total, totals.trained AS trained_total, totals.certified AS certified_total
 FROM listed JOIN accounts_user u ON u.id = listed.id LEFT JOIN counted ON counted.user_id = listed.id
+CROSS JOIN totals
 ORDER BY listed.last_activity DESC NULLS LAST, u.full_name, u.id
 LIMIT %(limit)s
 """
@@ -549,9 +571,8 @@ LIMIT %(limit)s
 COVERAGE_FIRST_BAND = timedelta(days=1)
 
 
-def _coverage_people_postgres(
-    *, account: Account, now: datetime, start: datetime, limit: int, active_people: int
-) -> list[User]:
+def _coverage_postgres(*, account: Account, now: datetime, start: datetime, limit: int, busy: bool) -> dict:
+    """The people and the totals in one query; two when a `busy` account's last day is too quiet."""
     sql = _COVERAGE_PEOPLE_SQL.format(kinds_cte=_ACCOUNT_KINDS_CTE)
     params = {
         "account": account.pk,
@@ -562,42 +583,55 @@ def _coverage_people_postgres(
         "certified": list(CERTIFIED_KINDS),
         "counted": [*TRAINED_KINDS, *CERTIFIED_KINDS],
     }
-    if active_people > limit and now - COVERAGE_FIRST_BAND > start:
-        since = now - COVERAGE_FIRST_BAND
-        people = list(User.objects.raw(sql, {**params, "since": since, "everyone": False}))
-        if len(people) >= limit:
-            return people
-    return list(User.objects.raw(sql, {**params, "since": start, "everyone": True}))
+    people = []
+    if busy and now - COVERAGE_FIRST_BAND > start:
+        last_day = {**params, "since": now - COVERAGE_FIRST_BAND, "everyone": False}
+        people = list(User.objects.raw(sql, last_day))
+    if len(people) < limit:
+        people = list(User.objects.raw(sql, {**params, "since": start, "everyone": True}))
+    # Every row carries the totals; no row means nobody (the whole window lists everyone).
+    first = people[0] if people else None
+    return {
+        "people": people,
+        "n": first.people_total if first else 0,
+        "trained": first.trained_total if first else 0,
+        "certified": first.certified_total if first else 0,
+    }
 
 
 def account_learning_coverage(
-    *, account: Account, now: datetime | None = None, limit: int = COVERAGE_PEOPLE_SHOWN
+    *,
+    account: Account,
+    now: datetime | None = None,
+    limit: int = COVERAGE_PEOPLE_SHOWN,
+    expected_people: int | None = None,
 ) -> dict:
     """The account's active people with, in the 12 months before `now`, their last activity and
-    the courses or paths completed and certifications earned; the totals in one query, the page of
-    people in one (two when a large account had a quiet last day) whatever the number of people or
+    the courses or paths completed and certifications earned, and the totals; in one query on
+    PostgreSQL (two when a large account had a quiet last day) whatever the number of people or
     interactions (every count is windowed to those 12 months):
     {"people": the `limit` most recently active (people without activity in the window last, by
     name), "n": active people, "trained" / "certified": how many of all `n` completed / earned one}.
+
+    `expected_people` (the latest snapshot's count) says whether the account is large enough for
+    its page of people to come from its last day alone; a wrong guess costs a query, never a row.
     """
     now = now or timezone.now()
     start = now - TRAINED_WINDOW
+    if _is_postgres():
+        busy = expected_people is not None and expected_people > limit
+        return _coverage_postgres(account=account, now=now, start=start, limit=limit, busy=busy)
+    # Elsewhere (SQLite in development): the totals, then per-person subqueries on the (user,
+    # occurred_at) index.
     active = User.objects.filter(account=account, is_active=True)
     in_window = Interaction.objects.filter(
         account_id=account.pk, occurred_at__gte=start, occurred_at__lt=now
     ).order_by()
-    # The account's trained / certified people, each read on (account, kind, occurred_at).
     totals = active.aggregate(
         n=Count("pk"),
         trained=Count("pk", filter=Q(pk__in=in_window.filter(kind__in=TRAINED_KINDS).values("user_id"))),
         certified=Count("pk", filter=Q(pk__in=in_window.filter(kind__in=CERTIFIED_KINDS).values("user_id"))),
     )
-    if _is_postgres():
-        people = _coverage_people_postgres(
-            account=account, now=now, start=start, limit=limit, active_people=totals["n"]
-        )
-        return {"people": people, **totals}
-    # Elsewhere (SQLite in development): per-person subqueries on the (user, occurred_at) index.
     window = Interaction.objects.filter(
         user_id=OuterRef("pk"), account_id=account.pk, occurred_at__gte=start, occurred_at__lt=now
     ).order_by()
@@ -621,9 +655,9 @@ def account_learning_coverage(
 def account_nps_answers(*, account: Account, limit: int = 20) -> list[Interaction]:
     """The latest NPS answers of the account's people (score in `value`), newest first."""
     return list(
-        Interaction.objects.filter(account=account, kind=NPS_KIND)
-        .select_related("user")
-        .order_by("-occurred_at", "-pk")[:limit]
+        _shown(Interaction.objects.filter(account=account, kind=NPS_KIND).select_related("user")).order_by(
+            "-occurred_at", "-pk"
+        )[:limit]
     )
 
 
@@ -635,7 +669,9 @@ def account_idea_activity(*, account: Account, user: User, limit: int = 20) -> l
     rows = _latest_interactions(account=account, kinds_wanted=IDEA_KINDS, limit=limit)
     ids = {int(row.subject_id) for row in rows if row.subject_id.isdigit()}
     titles = (
-        dict(ideas_for(user=user).filter(pk__in=ids).order_by().values_list("pk", "title")) if ids else {}
+        dict(Idea.objects.visible_to(user).filter(pk__in=ids).order_by().values_list("pk", "title"))
+        if ids
+        else {}
     )
     activity = []
     for row in rows:

@@ -117,7 +117,9 @@ def account_360(request, pk):
     account = _account(pk)
     today = timezone.localdate()
     snapshot = selectors.account_health_latest(account=account)
-    coverage = selectors.account_learning_coverage(account=account)
+    coverage = selectors.account_learning_coverage(
+        account=account, expected_people=snapshot.figures.get("users") if snapshot else None
+    )
     _activity_dates(coverage["people"])
     context = {
         "account": account,

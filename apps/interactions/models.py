@@ -46,7 +46,13 @@ class Interaction(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["account", "kind", "occurred_at"], name="interaction_account_kind_time"),
+            # With the person, so an account's people (the 360 page's learning coverage and who
+            # was active when) are read from the index alone, never from the log's wide rows.
+            models.Index(
+                fields=["account", "kind", "occurred_at"],
+                include=["user"],
+                name="interaction_account_kind_time",
+            ),
             models.Index(fields=["user", "occurred_at"], name="interaction_user_time"),
             # Each person's latest NPS answer (the sentiment of the health score): a few thousand
             # rows among millions, so a partial index costs ingestion nothing for other kinds.

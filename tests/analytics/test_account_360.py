@@ -363,26 +363,26 @@ class TestPeopleAndVoices:
         log(alice, "learning.course_completed", days_ago=3)
         log(sam, "certification.earned", days_ago=1)
         log(carol, "account.login", days_ago=2)
-        # The last day holds fewer people than the page: the totals, the last day, the whole window.
-        # The totals, then the page of people (PostgreSQL first tries the last day's, then the window).
-        with django_assert_num_queries(3 if connection.vendor == "postgresql" else 2):
-            coverage = selectors.account_learning_coverage(account=account_a, limit=2)
+        # More people than the page, but the last day holds fewer: PostgreSQL reads the last day,
+        # then the whole window (each with the totals); SQLite the totals, then the window.
+        with django_assert_num_queries(2):
+            coverage = selectors.account_learning_coverage(account=account_a, limit=2, expected_people=3)
         assert [p.full_name for p in coverage["people"]] == ["Sam Sponsor", "Carol Chen"]
         assert (coverage["n"], coverage["trained"], coverage["certified"]) == (3, 1, 1)
 
     def test_a_busy_last_day_is_enough_for_the_page(
         self, account_a, alice, carol, sam, django_assert_num_queries
     ):
-        """A large account's page of people comes from its last day only: two queries, and the
-        counts still cover the 12 months."""
+        """A large account's page of people comes from its last day only, with the totals in the
+        same query on PostgreSQL; the counts still cover the 12 months."""
         log(alice, "learning.course_completed", days_ago=100)
         log(alice, "account.login", days_ago=0.5)
         log(sam, "certification.earned", days_ago=200)
         log(sam, "account.login", days_ago=0.1)
         log(carol, "account.login", days_ago=0.2)
         log(carol, "account.login", days_ago=2)
-        with django_assert_num_queries(2):  # the totals, then the page of people from the last day
-            coverage = selectors.account_learning_coverage(account=account_a, limit=2)
+        with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+            coverage = selectors.account_learning_coverage(account=account_a, limit=2, expected_people=3)
         people = coverage["people"]
         assert [p.full_name for p in people] == ["Sam Sponsor", "Carol Chen"]
         assert (people[0].completed, people[0].certifications) == (0, 1)
@@ -419,10 +419,35 @@ class TestPeopleAndVoices:
         people_queries = [
             q["sql"] for q in captured if "accounts_user" in q["sql"] and "last_activity" in q["sql"]
         ]
-        # Only a page of people is read: the last day's (too few here), then the window's.
-        expected = 2 if connection.vendor == "postgresql" else 1  # SQLite reads the window at once
-        assert len(people_queries) == expected
+        # Only a page of people is read, from the window at once: without a snapshot nothing says
+        # the account is large enough for its last day to fill the page.
+        assert len(people_queries) == 1
         assert all(sql.rstrip().endswith("LIMIT 50") for sql in people_queries)
+
+    @pytest.mark.parametrize("busy_day", [True, False])
+    def test_a_scored_large_account_reads_its_last_day_first(
+        self, client_of, csm, account_a, alice, busy_day
+    ):
+        """The latest snapshot's count of people tells the page the account is larger than its
+        page of people: PostgreSQL reads the last day's activity first, and the whole window only
+        when that day was too quiet to fill the page."""
+        User = type(alice)
+        quiet = User.objects.bulk_create(
+            User(email=f"quiet{i}@a.example", full_name=f"Quiet {i:03}", account=account_a) for i in range(51)
+        )
+        for person in quiet if busy_day else quiet[:3]:
+            log(person, "account.login", days_ago=0.5)
+        snapshot = snapshot_of(account_a, 50, day=TODAY)
+        HealthSnapshot.objects.filter(pk=snapshot.pk).update(figures={"users": 52})
+        with CaptureQueriesContext(connection) as captured:
+            response = page_of(client_of(csm), account_a)
+        coverage = response.context["coverage"]
+        assert len(coverage["people"]) == 50 and coverage["n"] == 52
+        people_queries = [q for q in captured if "accounts_user" in q["sql"] and "last_activity" in q["sql"]]
+        if connection.vendor == "postgresql":
+            assert len(people_queries) == (1 if busy_day else 2)
+        else:
+            assert len(people_queries) == 1
 
     @pytest.mark.parametrize("zone", ["UTC", "Pacific/Auckland"])
     def test_people_show_their_last_activity_in_local_time(self, client_of, csm, account_a, alice, zone):
@@ -493,9 +518,10 @@ def test_query_count_does_not_grow_with_people_or_interactions(client_of, csm, d
             assert page_of(client, account).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
-    # session, user, account, snapshot, history, rule interactions, timeline, people totals, the page
-    # of people, NPS answers, idea interactions, idea titles, renewals.
-    assert counts[1] == 13
+    # session, user, account, snapshot, history, rule interactions, timeline, the page of people
+    # (with the totals on PostgreSQL; SQLite counts them apart), NPS answers, idea interactions,
+    # idea titles, renewals.
+    assert counts[1] == (12 if connection.vendor == "postgresql" else 13)
 
 
 def test_timeline_page_queries(client_of, csm, account_a, alice, django_assert_num_queries):

@@ -1,4 +1,8 @@
+from datetime import datetime
+
 from django import template
+from django.utils import dateformat, timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from apps.core import markdown as markdown_module
@@ -78,3 +82,16 @@ def duration(seconds):
     if seconds < 60:
         return "—" if seconds <= 0 else "< 1 min"
     return minutes(seconds // 60)
+
+
+@register.simple_tag
+def time_element(value, format_string="j M Y"):
+    """`<time datetime="ISO 8601">value as format_string</time>`, in the portal's time zone: what
+    `{{ value|date:'c' }}` and `{{ value|date:format_string }}` write, converting the value once
+    instead of twice (a page of a hundred dates spends milliseconds in the two filters)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    shown = dateformat.format(value, format_string)
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)
