@@ -539,7 +539,7 @@ listed AS (
        AND u.id NOT IN (SELECT user_id FROM recent)
      ORDER BY u.full_name, u.id LIMIT %(limit)s)
 ),
--- Completions and certifications of the account's people: few rows, read on (account, kind, time).
+-- Completions and certifications of the listed people: few rows, read on (account, kind, time).
 counted AS (
     SELECT i.user_id,
            count(*) FILTER (WHERE i.kind = ANY(%(trained)s::text[])) AS completed,
@@ -549,19 +549,15 @@ counted AS (
       AND i.occurred_at >= %(start)s AND i.occurred_at < %(now)s AND i.user_id IS NOT NULL
     GROUP BY i.user_id
 ),
--- The account's people, and how many of them completed or earned one (from the index alone).
-totals AS (
-    SELECT count(*) AS n,
-           count(*) FILTER (WHERE counted.completed > 0) AS trained,
-           count(*) FILTER (WHERE counted.certifications > 0) AS certified
-    FROM accounts_user u LEFT JOIN counted ON counted.user_id = u.id
-    WHERE u.account_id = %(account)s AND u.is_active
+-- How many people the account has (from the index alone).
+people AS (
+    SELECT count(*) AS n FROM accounts_user u WHERE u.account_id = %(account)s AND u.is_active
 )
 SELECT u.id, u.full_name, u.email, u.role, u.is_executive_sponsor, listed.last_activity,
        coalesce(counted.completed, 0) AS completed, coalesce(counted.certifications, 0) AS certifications,
-       totals.n AS people_total, totals.trained AS trained_total, totals.certified AS certified_total
+       people.n AS people_total
 FROM listed JOIN accounts_user u ON u.id = listed.id LEFT JOIN counted ON counted.user_id = listed.id
-CROSS JOIN totals
+CROSS JOIN people
 ORDER BY listed.last_activity DESC NULLS LAST, u.full_name, u.id
 LIMIT %(limit)s
 """
@@ -572,7 +568,8 @@ COVERAGE_FIRST_BAND = timedelta(days=1)
 
 
 def _coverage_postgres(*, account: Account, now: datetime, start: datetime, limit: int, busy: bool) -> dict:
-    """The people and the totals in one query; two when a `busy` account's last day is too quiet."""
+    """The page of people and their number in one query; two when a `busy` account's last day is
+    too quiet."""
     sql = _COVERAGE_PEOPLE_SQL.format(kinds_cte=_ACCOUNT_KINDS_CTE)
     params = {
         "account": account.pk,
@@ -589,14 +586,8 @@ def _coverage_postgres(*, account: Account, now: datetime, start: datetime, limi
         people = list(User.objects.raw(sql, last_day))
     if len(people) < limit:
         people = list(User.objects.raw(sql, {**params, "since": start, "everyone": True}))
-    # Every row carries the totals; no row means nobody (the whole window lists everyone).
-    first = people[0] if people else None
-    return {
-        "people": people,
-        "n": first.people_total if first else 0,
-        "trained": first.trained_total if first else 0,
-        "certified": first.certified_total if first else 0,
-    }
+    # Every row carries the number of people; no row means nobody (the whole window lists everyone).
+    return {"people": people, "n": people[0].people_total if people else 0}
 
 
 def account_learning_coverage(
@@ -607,11 +598,12 @@ def account_learning_coverage(
     expected_people: int | None = None,
 ) -> dict:
     """The account's active people with, in the 12 months before `now`, their last activity and
-    the courses or paths completed and certifications earned, and the totals; in one query on
-    PostgreSQL (two when a large account had a quiet last day) whatever the number of people or
-    interactions (every count is windowed to those 12 months):
+    the courses or paths completed and certifications earned; in one query on PostgreSQL (two when
+    a large account had a quiet last day) whatever the number of people or interactions (every
+    count is windowed to those 12 months):
     {"people": the `limit` most recently active (people without activity in the window last, by
-    name), "n": active people, "trained" / "certified": how many of all `n` completed / earned one}.
+    name), "n": active people}. How many of them are trained and certified is the health score's
+    (its snapshot's figures), shown beside them, not counted again here.
 
     `expected_people` (the latest snapshot's count) says whether the account is large enough for
     its page of people to come from its last day alone; a wrong guess costs a query, never a row.
@@ -621,17 +613,9 @@ def account_learning_coverage(
     if _is_postgres():
         busy = expected_people is not None and expected_people > limit
         return _coverage_postgres(account=account, now=now, start=start, limit=limit, busy=busy)
-    # Elsewhere (SQLite in development): the totals, then per-person subqueries on the (user,
-    # occurred_at) index.
+    # Elsewhere (SQLite in development): the number of people, then per-person subqueries on the
+    # (user, occurred_at) index.
     active = User.objects.filter(account=account, is_active=True)
-    in_window = Interaction.objects.filter(
-        account_id=account.pk, occurred_at__gte=start, occurred_at__lt=now
-    ).order_by()
-    totals = active.aggregate(
-        n=Count("pk"),
-        trained=Count("pk", filter=Q(pk__in=in_window.filter(kind__in=TRAINED_KINDS).values("user_id"))),
-        certified=Count("pk", filter=Q(pk__in=in_window.filter(kind__in=CERTIFIED_KINDS).values("user_id"))),
-    )
     window = Interaction.objects.filter(
         user_id=OuterRef("pk"), account_id=account.pk, occurred_at__gte=start, occurred_at__lt=now
     ).order_by()
@@ -649,7 +633,7 @@ def account_learning_coverage(
         )
         .order_by(F("last_activity").desc(nulls_last=True), "full_name", "pk")[:limit]
     )
-    return {"people": people, **totals}
+    return {"people": people, "n": active.count()}
 
 
 def account_nps_answers(*, account: Account, limit: int = 20) -> list[Interaction]:
