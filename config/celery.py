@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery, Task
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import worker_process_init
 from celery.utils.time import get_exponential_backoff_interval
 
 from apps.core.failures import is_transient
@@ -54,11 +54,6 @@ app.autodiscover_tasks()
 
 @worker_process_init.connect
 def _freeze_pool_process(**kwargs):
-    """Each pool process of a prefork worker, once forked and set up."""
-    freeze_startup_objects()
-
-
-@worker_ready.connect
-def _freeze_worker(**kwargs):
-    """The worker itself, which also runs the tasks under the solo and threads pools."""
+    """Each process that runs tasks, once set up: every child of the default prefork pool, and the
+    worker itself under the solo pool (the threads and gevent pools are left as they are)."""
     freeze_startup_objects()

@@ -122,10 +122,13 @@ def overall(scores: dict[str, float | None], weights: dict[str, float]) -> int |
     return round_half_away(value)
 
 
-def component_parts(scores: dict[str, float | None], weights: dict[str, float]) -> dict[str, dict]:
+def component_parts(scores: dict, weights: dict[str, float]) -> dict[str, dict]:
     """Per component, its score, weight and contribution: the points it adds to the overall
     score (the contributions add up to the score before rounding; None for a component left
     out). A snapshot stores the scores only; its configuration version holds the weights."""
+    # A snapshot in the earlier layout ({"score", "weight", "contribution"} per component), as a
+    # worker still on the previous release may write one while a release is being rolled out.
+    scores = {name: part.get("score") if isinstance(part, dict) else part for name, part in scores.items()}
     used = _used_weights(scores, weights)
     total = sum(used.values())
     return {
@@ -138,10 +141,15 @@ def component_parts(scores: dict[str, float | None], weights: dict[str, float]) 
     }
 
 
-def rule_results(hits: dict[str, int | None], config: HealthConfig) -> list[dict]:
+def rule_results(hits: dict | list, config: HealthConfig) -> list[dict]:
     """Each engagement rule of the configuration version, in its order, with whether it was met
     and the latest interaction that met it. A snapshot stores the interactions only (`hits`, by
-    rule key); its configuration version holds the labels, weights and windows."""
+    rule key); its configuration version holds the labels, weights and windows. No rules for a
+    snapshot that recorded none (one not written by the recompute)."""
+    if not hits:
+        return []
+    if isinstance(hits, list):  # the earlier layout, as for component_parts
+        hits = {rule["key"]: rule.get("interaction_id") if rule.get("passed") else None for rule in hits}
     return [
         {
             "key": rule["key"],

@@ -332,7 +332,7 @@ def account_health_explanation(*, snapshot: HealthSnapshot) -> dict:
         }
         for name, part in parts.items()
     ]
-    results = scoring.rule_results(snapshot.rules or {}, config)
+    results = scoring.rule_results(snapshot.rules, config)
     ids = [rule["interaction_id"] for rule in results if rule["passed"]]
     found = Interaction.objects.select_related("user").in_bulk(ids) if ids else {}
     rules = [
@@ -346,7 +346,7 @@ def account_health_explanation(*, snapshot: HealthSnapshot) -> dict:
             "fix": setup.get("fix", ""),
             "kinds": [kinds.label(kind) for kind in setup.get("kinds", [])],
         }
-        for result, setup in zip(results, config.rules, strict=True)
+        for result, setup in zip(results, config.rules, strict=False)  # no results: no rules recorded
     ]
     return {"components": components, "rules": rules}
 
@@ -539,7 +539,8 @@ listed AS (
        AND u.id NOT IN (SELECT user_id FROM recent)
      ORDER BY u.full_name, u.id LIMIT %(limit)s)
 ),
--- Completions and certifications of the listed people: few rows, read on (account, kind, time).
+-- Completions and certifications of the account's people in the window (the listed ones are joined
+-- below): few rows, read on (account, kind, time).
 counted AS (
     SELECT i.user_id,
            count(*) FILTER (WHERE i.kind = ANY(%(trained)s::text[])) AS completed,

@@ -123,7 +123,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RuleResultSerializer(many=True))
     def get_rules(self, snapshot: HealthSnapshot) -> list[dict]:
-        results = scoring.rule_results(snapshot.rules or {}, snapshot.config)
+        results = scoring.rule_results(snapshot.rules, snapshot.config)
         return RuleResultSerializer(results, many=True).data
 
     class Meta:

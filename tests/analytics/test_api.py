@@ -118,11 +118,33 @@ class TestScoreListApi:
         row = client_of(csm).get(SCORES, {"account": alice.account_id}).json()["results"][0]
         assert set(row["components"]) == {"adoption", "engagement", "proficiency", "sentiment", "support"}
         assert row["components"]["support"]["score"] is None  # no ticket data: left out
+        # Weights and contributions come from the configuration version the snapshot points at:
+        # adoption 1 of 5 seats, engagement 1 of 3 rules, proficiency 0, each weighing 1 of 3.
+        assert row["components"]["adoption"] == {
+            "score": 20.0,
+            "weight": 1.0,
+            "contribution": pytest.approx(20 / 3),
+        }
+        assert row["components"]["support"] == {"score": None, "weight": 1.0, "contribution": None}
         assert [rule["key"] for rule in row["rules"]] == ["content", "updates", "ideas"]
         assert row["rules"][0]["passed"] is True and row["rules"][0]["interaction_id"] is not None
+        assert row["rules"][0] | {"interaction_id": None} == {
+            "key": "content",
+            "label": "Viewed content in the last 30 days",
+            "weight": 1.0,
+            "window_days": 30,
+            "passed": True,
+            "interaction_id": None,
+        }
+        assert row["rules"][1]["passed"] is False and row["rules"][1]["interaction_id"] is None
         assert row["rules_met"] == 1 and row["engaged"] is False
         assert row["figures"]["licensed_seats"] == 5 and row["figures"]["active_users"] == 1
         assert row["figures"]["utilisation"] == pytest.approx(0.2)
+
+    def test_a_snapshot_not_written_by_the_recompute_has_no_explanation(self, client_of, csm, account_a):
+        snapshot_of(account_a, 50, day=TODAY)
+        row = client_of(csm).get(SCORES, {"account": account_a.pk}).json()["results"][0]
+        assert (row["components"], row["rules"], row["figures"]) == (None, [], None)
 
     def test_filters(self, client_of, csm, scored):
         client = client_of(csm)

@@ -582,3 +582,27 @@ def test_vendor_side_events_do_not_make_anyone_active(config):
     services.health_recompute(day=DAY)
     assert snapshot(account).figures["active_users"] == 0
     assert snapshot(account).figures["visit_days"] == 0
+
+
+def test_a_snapshot_in_the_earlier_layout_reads_the_same(config):
+    """A worker still on the previous release may write a snapshot in the earlier layout while a
+    release is rolled out; the page and the API read it as the current one."""
+    scores = {"adoption": 50.0, "engagement": 100.0, "proficiency": None}
+    earlier = {name: {"score": score, "weight": 9.0, "contribution": None} for name, score in scores.items()}
+    assert scoring.component_parts(earlier, config.weights) == scoring.component_parts(scores, config.weights)
+    hits = {"content": 7, "updates": None, "ideas": None}
+    earlier_rules = [
+        {"key": "content", "passed": True, "interaction_id": 7},
+        {"key": "updates", "passed": False, "interaction_id": None},
+        {"key": "ideas", "passed": False, "interaction_id": 3},  # not met: its id is not shown
+    ]
+    assert scoring.rule_results(earlier_rules, config) == scoring.rule_results(hits, config)
+
+
+def test_a_snapshot_that_recorded_no_rules_shows_none(config):
+    assert scoring.rule_results({}, config) == []
+    assert [rule["key"] for rule in scoring.rule_results({"content": None}, config)] == [
+        "content",
+        "updates",
+        "ideas",
+    ]

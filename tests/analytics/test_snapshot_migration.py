@@ -93,5 +93,9 @@ def test_snapshots_are_rewritten_to_scores_and_hits_and_back():
         back = Snapshot.objects.get(pk=full.pk)
         assert back.rules == OLD_RULES
         assert back.components == OLD_COMPONENTS
+        assert (Snapshot.objects.get(pk=empty.pk).components, Snapshot.objects.get(pk=empty.pk).rules) == (
+            {},
+            [],
+        )
     finally:
         _migrate(AFTER)  # the rest of the suite runs on the latest schema

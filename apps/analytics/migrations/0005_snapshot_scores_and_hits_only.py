@@ -46,12 +46,17 @@ def slim_rules(rules) -> dict:
     return {rule["key"]: rule.get("interaction_id") if rule.get("passed") else None for rule in rules or []}
 
 
+COMPONENTS = ("adoption", "engagement", "proficiency", "sentiment", "support")
+
+
 def full_components(scores: dict, weights: dict) -> dict:
-    """The earlier shape, the way the recompute used to write it."""
+    """The earlier shape, the way the recompute used to write it (weights summed in the same
+    order)."""
+    ordered = [name for name in COMPONENTS if name in scores] + [n for n in scores if n not in COMPONENTS]
     used = {
         name: float(weights.get(name, 0))
-        for name, score in scores.items()
-        if score is not None and float(weights.get(name, 0))
+        for name in ordered
+        if scores[name] is not None and float(weights.get(name, 0))
     }
     total = sum(used.values())
     return {
@@ -60,7 +65,7 @@ def full_components(scores: dict, weights: dict) -> dict:
             "weight": float(weights.get(name, 0)),
             "contribution": used[name] * score / total if name in used else None,
         }
-        for name, score in scores.items()
+        for name, score in ((name, scores[name]) for name in ordered)
     }
 
 
@@ -105,8 +110,8 @@ def forward(apps, schema_editor):
 
 def backward(apps, schema_editor):
     def change(snapshot):
-        if isinstance(snapshot.rules, dict):
-            snapshot.rules = full_rules(snapshot.rules, snapshot.config.rules)
+        if isinstance(snapshot.rules, dict):  # {} (no rules recorded) was []
+            snapshot.rules = full_rules(snapshot.rules, snapshot.config.rules) if snapshot.rules else []
         if any(not isinstance(part, dict) for part in (snapshot.components or {}).values()):
             snapshot.components = full_components(snapshot.components, snapshot.config.weights)
 

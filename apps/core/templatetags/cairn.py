@@ -89,7 +89,7 @@ def time_element(value, format_string="j M Y"):
     """`<time datetime="ISO 8601">value as format_string</time>`, in the portal's time zone: what
     `{{ value|date:'c' }}` and `{{ value|date:format_string }}` write, converting the value once
     instead of twice (a page of a hundred dates spends milliseconds in the two filters)."""
-    if value is None:
+    if not hasattr(value, "isoformat"):  # None, or a missing variable: nothing, as the filter
         return ""
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
