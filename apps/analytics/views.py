@@ -8,7 +8,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.formats import date_format
 
 from apps.accounts.models import Account
 from apps.accounts.permissions import cs_manager_required
@@ -97,21 +96,6 @@ def _account(pk: int) -> Account:
     return get_object_or_404(Account.objects.select_related("cs_manager"), pk=pk)
 
 
-def _activity_dates(people) -> list:
-    """Each person's last activity as the page shows it (ISO for <time>, "j M Y" for people), the
-    day formatted once per day: the date filter on every row was a tenth of a large account's page."""
-    days = {}
-    for person in people:
-        if person.last_activity is None:
-            continue
-        local = timezone.localtime(person.last_activity)
-        person.last_activity_iso = local.isoformat()
-        if local.date() not in days:
-            days[local.date()] = date_format(local, "j M Y")
-        person.last_activity_day = days[local.date()]
-    return people
-
-
 @cs_manager_required
 def account_360(request, pk):
     account = _account(pk)
@@ -120,7 +104,6 @@ def account_360(request, pk):
     coverage = selectors.account_learning_coverage(
         account=account, expected_people=snapshot.figures.get("users") if snapshot else None
     )
-    _activity_dates(coverage["people"])
     context = {
         "account": account,
         "snapshot": snapshot,

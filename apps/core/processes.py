@@ -5,8 +5,8 @@ Start-up leaves several hundred thousand Python objects behind (the apps, models
 templates, settings) that live as long as the process. CPython's full garbage collections walk
 every tracked object, so each one would walk all of them again, about 50 ms of CPU on this code
 base, and the first ones fall in the middle of whatever runs next (the health recompute pays for
-one or two). `gc.freeze()` moves them into a generation the collector leaves alone (CPython's documentation
-suggests it for long-lived servers).
+one or two). `gc.freeze()` moves them into a generation the collector leaves alone (CPython's
+documentation suggests it for long-lived servers).
 """
 
 from __future__ import annotations
