@@ -37,8 +37,10 @@ def test_time_element_of_nothing_is_nothing(value):
 
 
 def test_time_element_escapes_the_format():
+    """Backslashes make the format's characters literal: "<b>" reaches the page escaped."""
     at = timezone.now() - timedelta(days=1)
-    assert "<b>" not in render('{% time_element at "<b>" %}', at=at)
+    shown = render("{% time_element at shown %}", at=at, shown=r"\<\b\>")
+    assert "&lt;b&gt;</time>" in shown and "<b>" not in shown
 
 
 @pytest.mark.parametrize(
